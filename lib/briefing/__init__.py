@@ -1,0 +1,1 @@
+"""Council performance and finance briefing: returns in, briefing documents out."""

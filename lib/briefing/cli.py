@@ -1,0 +1,138 @@
+"""The ``briefing`` command: build briefings for periods, validate returns, regenerate sample data."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from .paths import NOTEBOOKS_DIR, safe_child
+from .periods import PeriodError, period_range
+from .params import ParamsError, Settings, load_settings
+from .problems import ReturnError
+from .returns import available_periods
+
+
+def plan_period(period: str, settings: Settings, params_file: str | None, compare_to: str | None,
+                output_root: Path):
+    """The documents one period needs: the corporate briefing, then one briefing per directorate.
+
+    Directorates are the ones the period's measure register names; each name
+    becomes a file name only after ``safe_child`` has refused anything that
+    could leave the output folder. With no readable register only the
+    corporate briefing is planned, and its failure says why.
+    """
+    from .batch import Job
+    from .document import document_title
+    from .register import register_directorates
+
+    folder = safe_child(output_root, period)
+    parameters = {"period": period, "compare_to": compare_to, "data_dir": str(settings.data_dir),
+                  "params_file": str(params_file) if params_file else None}
+    jobs = [Job(NOTEBOOKS_DIR / "briefing.ipynb", period, parameters, folder / "briefing.html",
+                document_title(settings.council, period), settings.execution_timeout)]
+    try:
+        directorates = register_directorates(settings.data_dir, period)
+    except ReturnError:
+        directorates = []  # the corporate briefing's run reports the unreadable register, naming the cell
+    for directorate in directorates:
+        html_path = safe_child(folder / "directorates", f"{directorate}.html")
+        jobs.append(Job(NOTEBOOKS_DIR / "directorate.ipynb", period, {**parameters, "directorate": directorate},
+                        html_path, document_title(settings.council, period, directorate),
+                        settings.execution_timeout))
+    return jobs
+
+
+def _periods(args, settings: Settings) -> list[str]:
+    available = available_periods(settings.data_dir)
+    if args.latest:
+        if not available:
+            raise PeriodError(f"no returns found under {settings.data_dir / 'returns'}")
+        return [available[-1]]
+    if not args.periods:
+        raise PeriodError("name a period (2022-07), a range (2022-04..2023-03) or --latest")
+    wanted = [p for spec in args.periods for p in period_range(spec)]
+    if len(args.periods) == 1 and ".." in args.periods[0]:
+        skipped = [p for p in wanted if p not in available]
+        wanted = [p for p in wanted if p in available] or wanted
+        if skipped:
+            print(f"No returns for {', '.join(skipped)}: skipped.", file=sys.stderr)
+    return wanted
+
+
+def cmd_run(args) -> int:
+    from .batch import run_jobs
+    from .index import write_index
+
+    settings = load_settings(args.params, data_dir=args.data_dir, output_dir=args.output_dir)
+    periods = _periods(args, settings)
+    jobs = [job for period in periods
+            for job in plan_period(period, settings, args.params, args.compare_to, settings.output_dir)]
+    started = time.perf_counter()
+    results = run_jobs(jobs, workers=args.jobs or os.cpu_count() or 1, fresh_kernel=args.fresh_kernel,
+                       fail_fast=args.fail_fast, progress=not args.no_progress and sys.stderr.isatty())
+    elapsed = time.perf_counter() - started
+    write_index(settings.output_dir, settings.council)
+    failed = [r for r in results if not r.ok]
+    for result in results:
+        if result.ok:
+            print(f"wrote {result.job.html_path}")
+    for result in failed:
+        print(f"FAILED {result.job.period} {result.job.notebook.name}: {result.error}", file=sys.stderr)
+    print(f"{len(results) - len(failed)} built, {len(failed)} failed, in {elapsed:.1f} s "
+          f"({len(periods)} period{'s' if len(periods) != 1 else ''})")
+    return 1 if failed else 0
+
+
+def cmd_validate(args) -> int:
+    from .validation import validate_period
+
+    settings = load_settings(args.params, data_dir=args.data_dir)
+    problems = validate_period(settings, args.period)
+    for problem in problems:
+        print(problem)
+    errors = sum(p.severity == "error" for p in problems)
+    print(f"{args.period}: {errors} error{'s' if errors != 1 else ''}, {len(problems) - errors} "
+          f"warning{'s' if len(problems) - errors != 1 else ''}")
+    return 1 if errors else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="briefing", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def common(sub):
+        sub.add_argument("--data-dir", help="folder holding register/ and returns/ (default: params)")
+        sub.add_argument("--params", help="a parameter file overriding params/default.yaml")
+
+    run = commands.add_parser("run", help="build the briefings of one period, a range, or the latest")
+    run.add_argument("periods", nargs="*", help="2022-07, or a range 2022-04..2023-03")
+    run.add_argument("--latest", action="store_true", help="the newest period with returns")
+    common(run)
+    run.add_argument("--output-dir", help="where output/<period>/ folders go (default: params)")
+    run.add_argument("--compare-to", help="the period to compare with (default: the previous month with returns)")
+    run.add_argument("--jobs", type=int, help="documents built at once (default: number of cores)")
+    run.add_argument("--fail-fast", action="store_true", help="stop at the first failed document")
+    run.add_argument("--fresh-kernel", action="store_true", help="start a new kernel for every document (slower)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.set_defaults(func=cmd_run)
+
+    validate = commands.add_parser("validate", help="check a period's returns; exit 1 on errors")
+    validate.add_argument("period")
+    common(validate)
+    validate.set_defaults(func=cmd_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (PeriodError, ParamsError, ValueError) as err:
+        print(f"briefing: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,426 @@
+"""A briefing for one period: load the returns, rate, compute, and assemble the tables.
+
+The notebooks call into this module and display what it returns; nothing is
+computed in a notebook. ``build_briefing`` is also what the benchmark's
+"floor" calls directly, without any notebook.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from . import finance, performance
+from .manifest import build_manifest, write_manifest
+from .money import format_millions
+from .params import Settings, load_settings
+from .periods import label, month_name, parse_period, shift
+from .problems import ERROR, Problem, ReturnError, problems_table
+from .ratings import RED, add_direction_of_travel, rate_measures
+from .register import load_register, register_problems
+from .returns import CORPORATE, PeriodReturns, available_periods, load_period
+from .charts import Chart
+from .tables import Table, write_workbook
+
+HISTORY_MONTHS = 12
+
+
+class RunError(ValueError):
+    """Parameters that do not describe a period that can be built."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """What one briefing is built from: settings, the period, what it compares with, where it goes."""
+
+    settings: Settings
+    period: str
+    compare_to: str | None
+    output_dir: Path
+    directorate: str | None = None
+
+    @property
+    def data_dir(self) -> Path:
+        return self.settings.data_dir
+
+
+def check_parameters(period: str, compare_to: str | None = None, data_dir: str | None = None,
+                     output_dir: str | None = None, params_file: str | None = None,
+                     directorate: str | None = None) -> Run:
+    """Check a notebook's parameters and settle the defaults.
+
+    ``compare_to`` defaults to the latest period before ``period`` that has
+    returns; ``output_dir`` to ``<settings output_dir>/<period>``. A
+    ``directorate`` (for a directorate's own briefing) must be one the
+    period's measure register names.
+    """
+    if not isinstance(period, str):
+        raise RunError(f"period must be a quoted string such as \"2022-07\", not {period!r}")
+    parse_period(period)
+    settings = load_settings(params_file, data_dir=data_dir)
+    periods = available_periods(settings.data_dir)
+    if period not in periods:
+        raise RunError(f"no returns for {period} in {settings.data_dir / 'returns'}; "
+                       f"periods with returns: {', '.join(periods) or 'none'}")
+    compare_to = compare_to or settings.compare_to
+    if compare_to is None:
+        earlier = [p for p in periods if p < period]
+        compare_to = earlier[-1] if earlier else None
+    elif compare_to not in periods:
+        parse_period(compare_to)
+    out = Path(output_dir) if output_dir else settings.output_dir / period
+    if directorate is not None:
+        _check_directorate(directorate, list(dict.fromkeys(load_register(settings.data_dir, period)["directorate"])))
+    return Run(settings, period, compare_to, out, directorate)
+
+
+def _check_directorate(directorate, known: list[str]) -> None:
+    if not isinstance(directorate, str) or directorate not in known:
+        raise RunError(f"directorate must be one of the register's, quoted exactly: "
+                       f"{', '.join(repr(d) for d in known)}; not {directorate!r}")
+
+
+def document_title(council: str, period: str, directorate: str | None = None) -> str:
+    """A document's title (its ``<h1>`` and ``<title>``): the council, the briefing and the period."""
+    kind = f"{directorate} directorate briefing" if directorate else "Business Management and Monitoring Report"
+    return f"{council}: {kind}, {label(period)}"
+
+
+@dataclass
+class Briefing:
+    """Everything one period's briefing shows, computed once."""
+
+    run: Run
+    register: pd.DataFrame
+    returns: dict[str, PeriodReturns]
+    register_issues: list[Problem] = field(default_factory=list)
+
+    @property
+    def period(self) -> str:
+        return self.run.period
+
+    @property
+    def current(self) -> PeriodReturns:
+        return self.returns[self.period]
+
+    @property
+    def comparison(self) -> PeriodReturns | None:
+        compare_to = self.run.compare_to
+        return self.returns.get(compare_to) if compare_to else None
+
+    @property
+    def directorates(self) -> list[str]:
+        return list(dict.fromkeys(self.register["directorate"]))
+
+    @cached_property
+    def rated_history(self) -> pd.DataFrame:
+        """Every measure rated in every loaded period, with direction of travel."""
+        frames = []
+        for period, returns in self.returns.items():
+            register = _register_for(self.run.data_dir, period, self.register, self.period)
+            frames.append(rate_measures(register, returns.performance, period,
+                                        self.run.settings.amber_tolerance_pct, returns.invalid))
+        return add_direction_of_travel(pd.concat(frames, ignore_index=True))
+
+    @cached_property
+    def ratings(self) -> pd.DataFrame:
+        """This period's rated measures."""
+        history = self.rated_history
+        return history[history["period"] == self.period].reset_index(drop=True)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [*self.register_issues, *self.current.problems]
+
+    # Sections ---------------------------------------------------------------
+
+    @cached_property
+    def _sections(self) -> dict[str, "Section"]:
+        from . import quality
+        builders = {"performance": ("Performance", performance.tables),
+                    "finance": ("Financial position", finance.tables),
+                    "checks": ("Checks", finance.check_tables),
+                    "quality": ("Data quality", quality.tables)}
+        return build_sections({key: (heading, builder(self)) for key, (heading, builder) in builders.items()})
+
+    def section(self, key: str) -> "Section":
+        """One section of the briefing (performance, finance, checks, quality), ready to display."""
+        return self._sections[key]
+
+    def tables(self) -> list[Table]:
+        """Every table of the briefing, in the order shown (and the order of tables.xlsx).
+
+        A chart's own table of figures is included where the chart shows it.
+        """
+        return section_tables(self._sections.values())
+
+    def for_directorate(self, directorate: str) -> "DirectorateBriefing":
+        """One directorate's own briefing, drawn from this period's figures."""
+        _check_directorate(directorate, self.directorates)
+        return DirectorateBriefing(self, directorate)
+
+    # Display -----------------------------------------------------------------
+
+    @property
+    def title(self) -> str:
+        return document_title(self.run.settings.council, self.period)
+
+    def headlines(self) -> list[str]:
+        """The headline figures, as sentences: measures and RAG counts, the Red count's change,
+        the directorates' forecast variance and the forecast general balances."""
+        items = rag_headlines(self.ratings, self._compared_ratings(), self.period, self.run.compare_to)
+        position = finance.directorate_position(self.current, self.comparison, self.directorates).iloc[-1]
+        items.append(variance_headline(position, "Directorates", self.run.compare_to))
+        balances = finance.general_balances(self.current, self.directorates)["amount"]
+        if balances.iloc[2:5].notna().all():
+            forecast, level, gap = (int(v) for v in balances.iloc[2:5])
+            items.append(f"{format_millions(forecast)} forecast general balances at 31 March, "
+                         f"{format_millions(abs(gap))} {'above' if gap >= 0 else 'below'} the risk-assessed "
+                         f"level of {format_millions(level)}")
+        else:
+            items.append("Forecast general balances are not available: the corporate return's Balances sheet "
+                         "is incomplete")
+        return items
+
+    def _compared_ratings(self) -> pd.DataFrame | None:
+        compare_to = self.run.compare_to
+        history = self.rated_history
+        if not compare_to or compare_to not in set(history["period"]):
+            return None
+        return history[history["period"] == compare_to]
+
+    def header(self) -> "PageHeader":
+        """The top of the briefing: its title, the headline figures and a contents list of the sections."""
+        return page_header(self.title, self._subtitle(), self.headlines(), self._sections.values(),
+                           self.current.invalid)
+
+    def _subtitle(self) -> str:
+        compare = f"compared with {label(self.run.compare_to)}" if self.run.compare_to else "no earlier period"
+        return html.escape(f"Performance and finance for {label(self.period)}, {compare}.")
+
+    # Outputs -----------------------------------------------------------------
+
+    def save_outputs(self, output_dir: Path | None = None) -> list[Path]:
+        """Write tables.xlsx and manifest.json for this period (each atomically)."""
+        out = Path(output_dir or self.run.output_dir)
+        tables_path = write_workbook(self.tables(), out / "tables.xlsx")
+        inputs = [p for r in self.returns.values() for p in r.files]
+        inputs += sorted({_register_path(self.run.data_dir, p) for p in self.returns})
+        parameters = {**self.run.settings.as_dict(), "period": self.period, "compare_to": self.run.compare_to}
+        manifest = build_manifest([p for p in inputs if Path(p).exists()], self.run.data_dir, parameters,
+                                  ["briefing.html", "tables.xlsx", "manifest.json"])
+        return [tables_path, write_manifest(out / "manifest.json", manifest)]
+
+
+@dataclass
+class Section:
+    """A heading and the tables and charts under it; displays as one block of HTML."""
+
+    key: str
+    heading: str
+    items: list
+    empty_text: str = "Nothing to report in this section this period."
+
+    def _repr_html_(self) -> str:
+        body = "\n".join(item._repr_html_() for item in self.items) or \
+            f'<p class="empty">{html.escape(self.empty_text)}</p>'
+        return (f'<section class="briefing-section" id="{self.key}" aria-labelledby="{self.key}-h">'
+                f'<h2 id="{self.key}-h">{html.escape(self.heading)}</h2>\n{body}</section>')
+
+
+def build_sections(contents: dict[str, tuple[str, list]]) -> dict[str, Section]:
+    """Sections from ``{key: (heading, items)}``, each chart pointing to a table only if the document has it.
+
+    A chart names the table holding its figures; if no table of the document
+    has that key, the chart shows its own table instead of a broken link.
+    """
+    sections = {key: Section(key, heading, list(items)) for key, (heading, items) in contents.items()}
+    keys = {item.key for section in sections.values() for item in section.items if isinstance(item, Table)}
+    for section in sections.values():
+        for item in section.items:
+            if isinstance(item, Chart) and item.table_key and item.table_key not in keys:
+                item.table_key = None
+    return sections
+
+
+def section_tables(sections) -> list[Table]:
+    """Every table in ``sections`` in the order shown, with the tables charts show of their own figures."""
+    found = []
+    for section in sections:
+        for item in section.items:
+            if isinstance(item, Table):
+                found.append(item)
+            elif isinstance(item, Chart) and item.table is not None and not item.table_key:
+                found.append(item.table)
+    return found
+
+
+class HTML:
+    """A fragment of HTML that Jupyter displays as HTML."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_html_(self) -> str:
+        return self.text
+
+
+class PageHeader(HTML):
+    """The top of a document. Its display carries the title, so the briefing template can place the
+    header before ``<main>`` and name the page after it."""
+
+    def __init__(self, text: str, title: str):
+        super().__init__(text)
+        self.title = title
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/html": self.text}, {"briefing": {"part": "header", "title": self.title}}
+
+
+def page_header(title: str, subtitle_html: str, headlines: list[str], sections, invalid: dict[str, str]) -> PageHeader:
+    """The document's ``<header>``: the one ``<h1>``, a subtitle, a notice of unusable returns,
+    the headline figures and the contents list linking to each section."""
+    notice = ""
+    if invalid:
+        named = "; ".join(f"{html.escape(who)} ({html.escape(why)})" for who, why in invalid.items())
+        notice = (f'<p class="banner"><strong>Returns missing or invalid:</strong> {named}. '
+                  "Their measures and finance lines are shown as not available.</p>")
+    figures = "".join(f"<li>{html.escape(item)}</li>" for item in headlines)
+    contents = "".join(f'<li><a href="#{s.key}">{html.escape(s.heading)}</a></li>' for s in sections)
+    text = (f'<header class="masthead"><h1>{html.escape(title)}</h1><p class="subtitle">{subtitle_html}</p>'
+            f"{notice}"
+            f'<section class="summary" aria-labelledby="summary-h"><h2 id="summary-h">Headline figures</h2>'
+            f'<ul class="headlines">{figures}</ul></section>'
+            f'<nav class="contents" aria-labelledby="contents-h"><h2 id="contents-h">Contents</h2>'
+            f"<ol>{contents}</ol></nav></header>")
+    return PageHeader(text, title)
+
+
+def rag_headlines(ratings: pd.DataFrame, compared: pd.DataFrame | None, period: str,
+                  compare_to: str | None) -> list[str]:
+    """Two headlines: the measures reported with their RAG counts, and the Red count against the comparison."""
+    counts = performance.rag_summary(ratings).set_index("status")["measures"]
+    statuses = {s: int(counts[s]) for s in ("Green", "Amber", "Red", "Monitoring only")}
+    total = int(counts["Total"])
+    items = [f"{total} measure{'s' if total != 1 else ''} reported in {label(period)}: "
+             f"{performance.count_phrase(statuses)}" if total else f"No measures reported in {label(period)}"]
+    red = statuses[RED]
+    line = f"{red} Red"
+    if compared is not None:
+        before = int(performance.rag_summary(compared).set_index("status")["measures"][RED])
+        change = red - before
+        line += (f", the same as in {label(compare_to)}" if change == 0 else
+                 f", {'up' if change > 0 else 'down'} {abs(change)} on {label(compare_to)} ({before})")
+    items.append(line)
+    return items
+
+
+def variance_headline(position: pd.Series, who: str, compare_to: str | None) -> str:
+    """The forecast variance of a row of ``finance.directorate_position`` as a sentence."""
+    variance = position["variance"]
+    if pd.isna(variance):
+        return f"{who}: forecast not available"
+    kind = "overspend" if variance > 0 else "underspend" if variance < 0 else "on budget"
+    text = f"{format_millions(variance, sign=True)} forecast variance for {who.lower() if who == 'Directorates' else who}"
+    if variance != 0:
+        text += f": an {kind} of {abs(position['variance_pct']):.1f}% of budget"
+    change = position.get("change")
+    if compare_to and change is not None and pd.notna(change):
+        text += (f", unchanged since {label(compare_to)}" if change == 0 else
+                 f", {format_millions(abs(change))} {'more' if change > 0 else 'less'} than in {label(compare_to)}")
+    return text
+
+
+class DirectorateBriefing:
+    """One directorate's briefing: its measures and exceptions, its finance lines and savings."""
+
+    def __init__(self, briefing: Briefing, directorate: str):
+        self.briefing = briefing
+        self.directorate = directorate
+
+    @property
+    def period(self) -> str:
+        return self.briefing.period
+
+    @property
+    def title(self) -> str:
+        return document_title(self.briefing.run.settings.council, self.period, self.directorate)
+
+    @cached_property
+    def _sections(self) -> dict[str, Section]:
+        b, d = self.briefing, self.directorate
+        return build_sections({"performance": ("Measures and exceptions", performance.directorate_tables(b, d)),
+                               "finance": ("Finance and savings", finance.directorate_tables(b, d))})
+
+    def section(self, key: str) -> Section:
+        """One section of the directorate's briefing (performance, finance), ready to display."""
+        return self._sections[key]
+
+    def tables(self) -> list[Table]:
+        return section_tables(self._sections.values())
+
+    def headlines(self) -> list[str]:
+        """The directorate's measures and RAG counts, its Red count's change, and its forecast variance."""
+        b, d = self.briefing, self.directorate
+        compared = b._compared_ratings()
+        items = rag_headlines(b.ratings[b.ratings["directorate"] == d],
+                              None if compared is None else compared[compared["directorate"] == d],
+                              b.period, b.run.compare_to)
+        position = finance.directorate_position(b.current, b.comparison, b.directorates)
+        row = position[position["directorate"] == d]
+        if len(row):
+            items.append(variance_headline(row.iloc[0], d, b.run.compare_to))
+        return items
+
+    def header(self) -> PageHeader:
+        """The top of the directorate's briefing: title, headline figures, contents, and the way back."""
+        b = self.briefing
+        compare = f"compared with {label(b.run.compare_to)}" if b.run.compare_to else "no earlier period"
+        subtitle = (f"{html.escape(self.directorate)}: performance and finance for {html.escape(label(self.period))}, "
+                    f"{html.escape(compare)}. Part of the "
+                    f'<a href="../briefing.html">corporate briefing for {html.escape(label(self.period))}</a>.')
+        invalid = {who: why for who, why in b.current.invalid.items() if who == self.directorate}
+        return page_header(self.title, subtitle, self.headlines(), self._sections.values(), invalid)
+
+
+def _register_path(data_dir: Path, period: str) -> Path:
+    from .register import register_path
+    return register_path(data_dir, period)
+
+
+_REGISTERS: dict[tuple, pd.DataFrame] = {}
+
+
+def _register_for(data_dir: Path, period: str, current_register: pd.DataFrame, current_period: str) -> pd.DataFrame:
+    """The register governing ``period``: the current one within its year, else that year's own."""
+    from .periods import financial_year
+    if financial_year(period) == financial_year(current_period):
+        return current_register
+    try:
+        return load_register(data_dir, period)
+    except ReturnError:
+        return current_register
+
+
+def build_briefing(run: Run) -> Briefing:
+    """Load the register and the returns of the last twelve months up to ``run.period``.
+
+    Twelve months back is enough to find every measure's previous due period
+    (an annual measure's is a year earlier) and the year-to-date months.
+    """
+    register_issues: list[Problem] = []
+    register = load_register(run.data_dir, run.period, register_issues)
+    register_issues += register_problems(register)
+    directorates = list(dict.fromkeys(register["directorate"]))
+    wanted = {shift(run.period, -k) for k in range(HISTORY_MONTHS + 1)}
+    if run.compare_to:
+        wanted.add(run.compare_to)
+    present = set(available_periods(run.data_dir))
+    returns = {}
+    for period in sorted(wanted):
+        if period == run.period or period in present:
+            returns[period] = load_period(run.data_dir, period, directorates)
+    return Briefing(run, register, returns, register_issues)

@@ -1,0 +1,939 @@
+"""The financial position: directorate budgets, forecasts and variances, computed from the returns.
+
+All money is integer pence (see ``money``); variances are forecast − budget, so
+an overspend is positive and an underspend negative. Per cents are computed
+from unrounded pence and rounded only for display.
+
+A total is the exact sum of the lines it totals. When any of those lines is
+blank (a directorate with no usable return, a blank cell, a period with no
+returns) the total is blank too: a total that silently leaves a line out
+would not add up to what the council will spend. The checks section names
+what is missing.
+"""
+from __future__ import annotations
+
+import html
+from decimal import Decimal
+
+import pandas as pd
+
+from . import charts
+from .money import format_millions, pence_from_millions
+from .periods import label, month_name, year_to_date
+from .returns import CORPORATE, PeriodReturns
+from .tables import Table
+from .workbook import cell_ref
+
+TOTAL_DIRECTORATES = "Total directorate budgets"
+TOTAL_CENTRAL = "Total budgets held centrally"
+NET_OPERATING_BUDGET = "Net operating budget"
+YEAR_END = "Forecast year-end position"
+OPENING_BALANCE = "General balances at 1 April"
+RISK_ASSESSED_LEVEL = "Risk-assessed level"
+POSITION = ["latest_budget", "forecast_outturn", "variance", "previous_variance", "change"]
+FINANCE_SOURCE = "directorate returns, Finance sheets"
+CORPORATE_SOURCE = "Corporate return"
+PASSED, FAILED = "Passed", "Failed"
+
+
+# Exact sums ----------------------------------------------------------------
+
+def strict_sum(values) -> object:
+    """The exact sum of pence as a Python int; blank when there is nothing to add or any part is blank."""
+    values = list(values)
+    if not values or any(pd.isna(v) for v in values):
+        return pd.NA
+    return sum(int(v) for v in values)
+
+
+def _as_money(table: pd.DataFrame, columns) -> pd.DataFrame:
+    for column in columns:
+        table[column] = pd.array(list(table[column]), dtype="Int64")
+    return table
+
+
+def _sum_by(frame: pd.DataFrame, key: str, columns: list[str]) -> pd.DataFrame:
+    """Exact sums of ``columns`` for each value of ``key``, in order of first appearance."""
+    if frame.empty:
+        empty = pd.DataFrame({c: pd.array([], dtype="Int64") for c in columns})
+        return empty.set_axis(pd.Index([], name=key, dtype="object"))
+    sums = frame.groupby(key, sort=False)[columns].agg(strict_sum)
+    return _as_money(sums, columns)
+
+
+def _pct(part: pd.Series, whole) -> pd.Series:
+    """``part`` as a per cent of ``whole`` (a Series or one figure).
+
+    Blank where the whole is missing, nil or negative: a per cent of a
+    negative budget (income) would carry the wrong sign and means nothing.
+    """
+    whole = pd.Series(whole, index=part.index) if not isinstance(whole, pd.Series) else whole
+    whole = whole.astype("Float64")
+    return (100 * part.astype("Float64") / whole.where(whole > 0)).astype("float64")
+
+
+def _with_total(table: pd.DataFrame, key: str, total_label: str, columns: list[str]) -> pd.DataFrame:
+    """``table`` with a total row whose every figure is the exact sum of the column above it."""
+    total = {key: total_label, **{c: strict_sum(table[c]) for c in columns}}
+    return _as_money(pd.concat([table, pd.DataFrame([total])], ignore_index=True), columns)
+
+
+def _compare(table: pd.DataFrame, key: str, previous: pd.Series | None) -> pd.DataFrame:
+    """Add the variance, the variance at the comparison report (by ``key``) and the change since."""
+    table["variance"] = table["forecast_outturn"] - table["latest_budget"]
+    if previous is None:
+        table["previous_variance"] = pd.array([pd.NA] * len(table), dtype="Int64")
+    else:
+        table["previous_variance"] = pd.array(list(previous.reindex(table[key])), dtype="Int64")
+    table["change"] = table["variance"] - table["previous_variance"]
+    return _as_money(table, POSITION)
+
+
+def _variances(frame: pd.DataFrame, key: str) -> pd.Series:
+    """Forecast − budget for each ``key`` (lines of the same name added together)."""
+    sums = _sum_by(frame, key, ["latest_budget", "forecast_outturn"])
+    return sums["forecast_outturn"] - sums["latest_budget"]
+
+
+# Where figures came from ---------------------------------------------------
+
+def _line_source(row) -> str:
+    """The cells of one line's budget and forecast: ``Corporate.xlsx!Central budgets!B3, C3``."""
+    return f"{cell_ref(row, 'latest_budget')}, {cell_ref(row, 'forecast_outturn', with_file=False)}"
+
+
+def _range_source(lines: pd.DataFrame) -> str:
+    """The block of cells a subtotal adds up: ``Children's Services.xlsx!Finance!B2:C6``."""
+    if lines.empty:
+        return ""
+    first, last = lines.iloc[0], lines.iloc[-1]
+    start = cell_ref(first, "latest_budget")
+    return f"{start}:{cell_ref(last, 'forecast_outturn', with_file=False)}"
+
+
+# 1. Directorate position ----------------------------------------------------
+
+def directorate_totals(returns: PeriodReturns) -> pd.DataFrame:
+    """Each directorate's latest budget and forecast outturn: the exact sum of its service areas."""
+    return _sum_by(returns.finance, "directorate", ["latest_budget", "forecast_outturn"]).reset_index()
+
+
+def directorate_position(current: PeriodReturns, comparison: PeriodReturns | None,
+                         directorates: list[str]) -> pd.DataFrame:
+    """The directorate financial position, as the July 2022 report's table.
+
+    One row per directorate in register order, then the total: latest budget,
+    forecast outturn, variance (forecast − budget), variance as a per cent of
+    budget, the variance at the comparison report and the change since. A
+    directorate without a usable return has blank figures, never zeros; with
+    no comparison returns the comparison columns are blank.
+    """
+    now = _sum_by(current.finance, "directorate", ["latest_budget", "forecast_outturn"])
+    table = pd.DataFrame({"directorate": directorates}).join(now, on="directorate")
+    previous = _variances(comparison.finance, "directorate") if comparison is not None else None
+    table = _with_total(_compare(table, "directorate", previous), "directorate", TOTAL_DIRECTORATES, POSITION)
+    table["variance_pct"] = _pct(table["variance"], table["latest_budget"])
+    return table[["directorate", "latest_budget", "forecast_outturn", "variance", "variance_pct",
+                  "previous_variance", "change"]]
+
+
+# 2. Budgets held centrally, net operating budget, funding ------------------
+
+def _corporate_lines(lines: pd.DataFrame, before: pd.DataFrame | None) -> pd.DataFrame:
+    """Lines of a corporate sheet (central budgets or funding) in sheet order, compared by name."""
+    table = pd.DataFrame({"line": list(lines["service_area"]),
+                          "latest_budget": lines["latest_budget"].to_numpy(),
+                          "forecast_outturn": lines["forecast_outturn"].to_numpy(),
+                          "source": [_line_source(r) for _, r in lines.iterrows()]})
+    previous = _variances(before, "service_area") if before is not None else None
+    return _compare(_as_money(table, ["latest_budget", "forecast_outturn"]), "line", previous)
+
+
+def central_lines(current: PeriodReturns, comparison: PeriodReturns | None) -> pd.DataFrame:
+    """Budgets held centrally, line by line as the corporate return states them, with their total."""
+    table = _corporate_lines(current.central, comparison.central if comparison is not None else None)
+    table = _with_total(table, "line", TOTAL_CENTRAL, POSITION)
+    table.loc[table.index[-1], "source"] = _range_source(current.central)
+    return table
+
+
+def _total_of(rows: list, line: str) -> dict:
+    """A named line whose figures are the exact sums of ``rows`` (Series or dicts)."""
+    return {"line": line, **{c: strict_sum(r[c] for r in rows) for c in POSITION}}
+
+
+def net_operating_budget(current: PeriodReturns, comparison: PeriodReturns | None,
+                         directorates: list[str]) -> pd.DataFrame:
+    """The council's position: directorates + central budgets = net operating budget; + funding = year end.
+
+    Funding (business rates and council tax) is negative, so the forecast
+    year-end position has a nil budget and its forecast is the overspend (or,
+    negative, the underspend). The variance per cent of the directorate total
+    is of the directorate budgets; every other line's is of the net operating
+    budget, as in the July 2022 report; the year end has none (its budget is nil).
+    """
+    directorate_total = directorate_position(current, comparison, directorates).iloc[-1]
+    central_total = central_lines(current, comparison).iloc[-1]
+    funding = _corporate_lines(current.funding, comparison.funding if comparison is not None else None)
+    rows = [_total_of([directorate_total], TOTAL_DIRECTORATES), _total_of([central_total], TOTAL_CENTRAL)]
+    nob = _total_of(rows, NET_OPERATING_BUDGET)
+    funding_rows = [r for _, r in funding.iterrows()]
+    year_end = _total_of([nob, _total_of(funding_rows, "funding")], YEAR_END)
+    table = _as_money(pd.DataFrame([*rows, nob, *(r.to_dict() for r in funding_rows), year_end]), POSITION)
+    table["variance_pct"] = _pct(table["variance"], nob["latest_budget"])
+    table.loc[0, "variance_pct"] = directorate_total["variance_pct"]
+    table.loc[table.index[-1], "variance_pct"] = float("nan")
+    table["source"] = table["source"].fillna("") if "source" in table else ""
+    return table[["line", *POSITION[:3], "variance_pct", *POSITION[3:], "source"]]
+
+
+def central_position(current: PeriodReturns, comparison: PeriodReturns | None,
+                     directorates: list[str]) -> pd.DataFrame:
+    """Budgets held centrally with the variance as a per cent of the NET OPERATING BUDGET.
+
+    A central line is often negative (interest received, grants) or small, so
+    a per cent of the line itself means nothing; the July 2022 report shows
+    each central variance as a share of the net operating budget instead.
+    """
+    table = central_lines(current, comparison)
+    nob = net_operating_budget(current, comparison, directorates).set_index("line")
+    table["variance_pct"] = _pct(table["variance"], nob.loc[NET_OPERATING_BUDGET, "latest_budget"])
+    return table[["line", *POSITION[:3], "variance_pct", *POSITION[3:], "source"]]
+
+
+# 3. Service areas ------------------------------------------------------------
+
+def service_areas(current: PeriodReturns, directorates: list[str]) -> pd.DataFrame:
+    """Every service area of every directorate, a subtotal row for each directorate, then the total.
+
+    Each line names the cells its budget and forecast were read from; a
+    directorate with no usable return has one blank row saying why.
+    """
+    finance = current.finance
+    columns = ["latest_budget", "forecast_outturn", "variance"]
+    rows = []
+    for directorate in directorates:
+        lines = finance[finance["directorate"] == directorate]
+        if lines.empty:
+            why = current.invalid.get(directorate, "no Finance lines")
+            rows.append({"directorate": directorate, "service_area": f"No usable return: {why}",
+                         "kind": "subtotal", "source": f"{directorate}.xlsx"})
+            continue
+        for _, line in lines.iterrows():
+            rows.append({"directorate": directorate, "service_area": line["service_area"], "kind": "line",
+                         "latest_budget": line["latest_budget"], "forecast_outturn": line["forecast_outturn"],
+                         "stated_variance": line["stated_variance"], "commentary": line["commentary"],
+                         "source": _line_source(line)})
+        subtotal = {c: strict_sum(lines[c]) for c in ("latest_budget", "forecast_outturn")}
+        rows.append({"directorate": directorate, "service_area": "Directorate total", "kind": "subtotal",
+                     **subtotal, "source": _range_source(lines)})
+    table = pd.DataFrame(rows, columns=["directorate", "service_area", "kind", "latest_budget", "forecast_outturn",
+                                        "stated_variance", "commentary", "source"])
+    table = _as_money(table, ["latest_budget", "forecast_outturn", "stated_variance"])
+    table["variance"] = table["forecast_outturn"] - table["latest_budget"]
+    subtotals = table[table["kind"] == "subtotal"]
+    total = {"directorate": TOTAL_DIRECTORATES, "service_area": "", "kind": "total", "source": "",
+             **{c: strict_sum(subtotals[c]) for c in columns}}
+    table = _as_money(pd.concat([table, pd.DataFrame([total])], ignore_index=True),
+                      [*columns, "stated_variance"])
+    table["variance_pct"] = _pct(table["variance"], table["latest_budget"])
+    return table[["directorate", "service_area", "kind", *columns, "variance_pct", "stated_variance",
+                  "commentary", "source"]]
+
+
+# 4. On target? ----------------------------------------------------------------
+
+def within_tolerance(variance, budget, tolerance_pct: float):
+    """True when the variance, either way, is no more than ``tolerance_pct`` of the budget.
+
+    Compared exactly in pence (the tolerance read as typed, e.g. 2.0), so a
+    directorate at exactly the edge is on target. Blank when either is blank.
+    """
+    if pd.isna(variance) or pd.isna(budget):
+        return pd.NA
+    return abs(int(variance)) * 100 <= Decimal(str(tolerance_pct)) * abs(int(budget))
+
+
+def _signed_pct(value) -> str:
+    """``+10.9%``: signed as shown, so a per cent that rounds to nil carries no sign."""
+    shown = round(float(value), 1) + 0.0
+    return f"{'+' if shown > 0 else ''}{shown:.1f}%"
+
+
+def _position_text(variance, pct) -> str:
+    """``+£7.6m or +10.9%``, as the Q3 2017-18 finance annex writes a position."""
+    if pd.isna(variance):
+        return "Not available"
+    share = "" if pd.isna(pct) else f" or {_signed_pct(pct)}"
+    return f"{format_millions(variance, sign=True)}{share}"
+
+
+def _notes(lines: pd.DataFrame) -> str:
+    """The commentary a directorate gave on its service areas, each note named by its service area."""
+    notes = [f"{r['service_area']}: {r['commentary']}" for _, r in lines.iterrows()
+             if isinstance(r["commentary"], str) and r["commentary"].strip()]
+    return "\n".join(notes)
+
+
+def on_target(current: PeriodReturns, directorates: list[str], tolerance_pct: float) -> pd.DataFrame:
+    """Each directorate's variance against the tolerance, Yes or No, with the notes from its return.
+
+    The last row is the council as a whole: the forecast year-end variance
+    against the net operating budget (the Q3 2017-18 annex's council line).
+    """
+    position = directorate_position(current, None, directorates).iloc[:-1]
+    finance = current.finance
+    rows = []
+    for _, row in position.iterrows():
+        lines = finance[finance["directorate"] == row["directorate"]]
+        rows.append({"directorate": row["directorate"], "latest_budget": row["latest_budget"],
+                     "variance": row["variance"], "variance_pct": row["variance_pct"],
+                     "notes": _notes(lines) if not lines.empty else
+                     f"No usable return: {current.invalid.get(row['directorate'], 'no Finance lines')}"})
+    council = net_operating_budget(current, None, directorates).set_index("line")
+    budget = council.loc[NET_OPERATING_BUDGET, "latest_budget"]
+    variance = council.loc[YEAR_END, "variance"]
+    rows.append({"directorate": "Council (net operating budget)", "latest_budget": budget, "variance": variance,
+                 "variance_pct": _pct(pd.Series([variance]), budget).iloc[0], "notes": ""})
+    table = _as_money(pd.DataFrame(rows), ["latest_budget", "variance"])
+    table["on_target"] = [_yes_no(within_tolerance(v, b, tolerance_pct))
+                          for v, b in zip(table["variance"], table["latest_budget"])]
+    table["position"] = [_position_text(v, p) for v, p in zip(table["variance"], table["variance_pct"])]
+    return table[["directorate", "latest_budget", "variance", "variance_pct", "position", "on_target", "notes"]]
+
+
+def _yes_no(flag) -> str:
+    return "" if pd.isna(flag) else ("Yes" if flag else "No")
+
+
+# 5. Savings -------------------------------------------------------------------
+
+def _savings_figures(table: pd.DataFrame) -> pd.DataFrame:
+    table["shortfall"] = table["planned"] - table["forecast_delivered"]
+    table["achieved_pct"] = _pct(table["forecast_delivered"], table["planned"])
+    return table
+
+
+def savings_by_directorate(current: PeriodReturns, directorates: list[str]) -> pd.DataFrame:
+    """Savings planned and forecast to be delivered, per cent achieved, per directorate and in total.
+
+    A directorate whose return has no savings lines planned none (the sheet is
+    optional); one with no usable return is blank.
+    """
+    sums = _sum_by(current.savings, "directorate", ["planned", "forecast_delivered"])
+    table = pd.DataFrame({"directorate": directorates}).join(sums, on="directorate")
+    reported = ~table["directorate"].isin(list(current.invalid))
+    for column in ("planned", "forecast_delivered"):
+        table[column] = table[column].mask(reported & table[column].isna(), 0)
+    table = _with_total(table, "directorate", "Total savings", ["planned", "forecast_delivered"])
+    return _savings_figures(table)
+
+
+def savings_lines(current: PeriodReturns, directorate: str) -> pd.DataFrame:
+    """One directorate's savings, saving by saving, with their total and the commentary."""
+    lines = current.savings[current.savings["directorate"] == directorate]
+    table = pd.DataFrame({"saving": list(lines["saving"]), "planned": lines["planned"].to_numpy(),
+                          "forecast_delivered": lines["forecast_delivered"].to_numpy(),
+                          "commentary": list(lines["commentary"]),
+                          "source": [f"{cell_ref(r, 'planned')}, {cell_ref(r, 'forecast_delivered', with_file=False)}"
+                                     for _, r in lines.iterrows()]})
+    table = _with_total(_as_money(table, ["planned", "forecast_delivered"]), "saving", "Total savings",
+                        ["planned", "forecast_delivered"])
+    return _savings_figures(table)
+
+
+# 6. General balances -----------------------------------------------------------
+
+def _item(balances: pd.DataFrame, name: str) -> tuple[object, str]:
+    """The amount of a Balances item (matched ignoring case and spaces) and its cell."""
+    wanted = " ".join(name.split()).casefold()
+    for _, row in balances.iterrows():
+        if " ".join(str(row["item"]).split()).casefold() == wanted:
+            return row["amount"], cell_ref(row, "amount")
+    return pd.NA, f"{CORPORATE}.xlsx!Balances (no '{name}' row)"
+
+
+def general_balances(current: PeriodReturns, directorates: list[str]) -> pd.DataFrame:
+    """Opening general balances, less the forecast overspend (or plus the underspend), against the risk-assessed level.
+
+    The movement is the forecast year-end position including budgets held
+    centrally and funding; the last row is the headroom above (positive) or
+    shortfall below (negative) the risk-assessed level.
+    """
+    opening, opening_cell = _item(current.balances, OPENING_BALANCE)
+    level, level_cell = _item(current.balances, RISK_ASSESSED_LEVEL)
+    year_end = net_operating_budget(current, None, directorates).set_index("line").loc[YEAR_END, "variance"]
+    movement = pd.NA if pd.isna(year_end) else -int(year_end)
+    forecast = strict_sum([opening, movement])
+    gap = strict_sum([forecast, pd.NA if pd.isna(level) else -int(level)])
+    overspend = pd.isna(movement) or movement <= 0
+    rows = [
+        (OPENING_BALANCE, opening, opening_cell),
+        ("Less forecast overspend" if overspend else "Add forecast underspend", movement,
+         "Forecast year-end position (net operating budget and funding)"),
+        ("Forecast general balances at 31 March", forecast, "Opening balance plus the movement"),
+        (RISK_ASSESSED_LEVEL, level, level_cell),
+        ("Headroom above the risk-assessed level" if pd.isna(gap) or gap >= 0 else
+         "Shortfall below the risk-assessed level", gap, "Forecast balance less the risk-assessed level"),
+    ]
+    return _as_money(pd.DataFrame(rows, columns=["item", "amount", "source"]), ["amount"])
+
+
+# 7. Reserves and 8. the Dedicated Schools Grant -------------------------------------
+
+def reserves(current: PeriodReturns) -> pd.DataFrame:
+    """Each reserve's opening balance, forecast movement and forecast closing balance, with the total."""
+    lines = current.reserves
+    table = pd.DataFrame({"reserve": list(lines["reserve"]), "opening": lines["opening"].to_numpy(),
+                          "forecast_movement": lines["forecast_movement"].to_numpy(),
+                          "commentary": list(lines["commentary"])})
+    table = _as_money(table, ["opening", "forecast_movement"])
+    table["forecast_closing"] = table["opening"] + table["forecast_movement"]
+    table = _with_total(table, "reserve", "Total reserves", ["opening", "forecast_movement", "forecast_closing"])
+    return table[["reserve", "opening", "forecast_movement", "forecast_closing", "commentary"]]
+
+
+def dedicated_schools_grant(current: PeriodReturns) -> pd.DataFrame:
+    """Each DSG block's opening cumulative deficit, forecast in-year deficit and closing cumulative deficit."""
+    lines = current.dsg
+    table = pd.DataFrame({"block": list(lines["block"]), "opening_deficit": lines["opening_deficit"].to_numpy(),
+                          "in_year_deficit": lines["in_year_deficit"].to_numpy()})
+    table = _as_money(table, ["opening_deficit", "in_year_deficit"])
+    table["closing_deficit"] = table["opening_deficit"] + table["in_year_deficit"]
+    return _with_total(table, "block", "Total", ["opening_deficit", "in_year_deficit", "closing_deficit"])
+
+
+# 9. Forecast trend ------------------------------------------------------------------
+
+def variance_trend(returns: dict[str, PeriodReturns], period: str, directorates: list[str]) -> pd.DataFrame:
+    """Each directorate's forecast variance at every month's report of the year so far, and the total.
+
+    One column per period from April to ``period``; a month with no returns is blank.
+    """
+    table = pd.DataFrame({"directorate": [*directorates, TOTAL_DIRECTORATES]})
+    for month in year_to_date(period):
+        if month in returns:
+            variance = directorate_position(returns[month], None, directorates)["variance"]
+            table[month] = variance.to_numpy()
+        else:
+            table[month] = pd.array([pd.NA] * len(table), dtype="Int64")
+    return table
+
+
+# 10. Narrative -----------------------------------------------------------------------
+
+class Narrative:
+    """A paragraph in the reports' voice; shown as ``<p class="narrative">`` with its text escaped."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def _repr_html_(self) -> str:
+        return f'<p class="narrative">{html.escape(self.text)}</p>'
+
+
+def _spend(pence) -> str:
+    """``overspend`` or ``underspend`` for a variance."""
+    return "overspend" if pence > 0 else "underspend"
+
+
+def _pct_text(value) -> str:
+    return f"{abs(round(float(value), 1)):.1f}%"
+
+
+def narrative_text(b) -> str:
+    """The financial position in sentences, every number computed from the tables of this section."""
+    position = directorate_position(b.current, b.comparison, b.directorates).iloc[-1]
+    council = net_operating_budget(b.current, b.comparison, b.directorates).set_index("line")
+    sentences = []
+    if pd.isna(position["variance"]):
+        missing = ", ".join(d for d in b.directorates if d in b.current.invalid) or "a directorate"
+        return (f"The forecast directorate position is not available: there is no usable return from {missing}. "
+                "The tables below show what was returned.")
+    if position["variance"] == 0:
+        sentences.append("Directorates forecast to spend exactly their budget.")
+    else:
+        sentences.append(f"The forecast directorate {_spend(position['variance'])} is "
+                         f"{format_millions(abs(position['variance']))} or {_pct_text(position['variance_pct'])} "
+                         "of the budget.")
+    if pd.notna(position["change"]) and b.run.compare_to:
+        change = position["change"]
+        moved = "has not changed" if change == 0 else \
+            f"has {'risen' if change > 0 else 'fallen'} by {format_millions(abs(change))}"
+        sentences.append(f"The directorate variance {moved} since {label(b.run.compare_to)}.")
+    nob, central = council.loc[NET_OPERATING_BUDGET], council.loc[TOTAL_CENTRAL]
+    if pd.notna(nob["variance"]) and pd.notna(central["variance"]):
+        after = "no variation on budgets held centrally" if central["variance"] == 0 else \
+            f"a forecast {_spend(central['variance'])} of {format_millions(abs(central['variance']))} " \
+            "on budgets held centrally"
+        overall = "The overall forecast is on budget" if nob["variance"] == 0 else \
+            f"The overall forecast {_spend(nob['variance'])} is {format_millions(abs(nob['variance']))} or " \
+            f"{_pct_text(nob['variance_pct'])} of the net operating budget"
+        sentences.append(f"{overall} after taking account of {after}.")
+    sentences.append(_balances_sentence(general_balances(b.current, b.directorates)))
+    savings = savings_by_directorate(b.current, b.directorates).iloc[-1]
+    if pd.notna(savings["planned"]) and savings["planned"]:
+        sentences.append(f"{format_millions(savings['forecast_delivered'])} of the "
+                         f"{format_millions(savings['planned'])} planned savings "
+                         f"({_pct_text(savings['achieved_pct'])}) are forecast to be delivered.")
+    dsg = dedicated_schools_grant(b.current)
+    if len(dsg) > 1 and pd.notna(dsg.iloc[-1]["closing_deficit"]):
+        total = dsg.iloc[-1]
+        largest = dsg.iloc[:-1].sort_values("closing_deficit", ascending=False).iloc[0]
+        sentences.append(f"The forecast in-year Dedicated Schools Grant deficit of "
+                         f"{format_millions(total['in_year_deficit'])} would take the cumulative deficit to "
+                         f"{format_millions(total['closing_deficit'])}, {format_millions(largest['closing_deficit'])} "
+                         f"of it on the {largest['block']} block.")
+    return " ".join(s for s in sentences if s)
+
+
+def _balances_sentence(balances: pd.DataFrame) -> str:
+    amounts = balances["amount"]
+    movement, forecast, level, gap = amounts.iloc[1], amounts.iloc[2], amounts.iloc[3], amounts.iloc[4]
+    if pd.isna(gap):
+        return ""
+    taking = "" if movement == 0 else \
+        f"After taking account of the forecast {'overspend' if movement < 0 else 'underspend'} of " \
+        f"{format_millions(abs(movement))}, "
+    where = "above" if gap >= 0 else "below"
+    opening = "G" if not taking else "g"
+    return (f"{taking}{opening}eneral balances will be {format_millions(forecast)}, {format_millions(abs(gap))} "
+            f"{where} the risk-assessed level of {format_millions(level)}.")
+
+
+def narrative(b) -> Narrative:
+    """The opening paragraph of the financial position."""
+    return Narrative(narrative_text(b))
+
+
+# Tables --------------------------------------------------------------------------------
+
+def _position_columns(b, first: str, pct: str) -> dict[str, str]:
+    """Column headings of a position table, naming this period and the comparison period."""
+    compare_to = b.run.compare_to
+    compare = label(compare_to) if compare_to else "last report"
+    return {"directorate": first, "line": first, "latest_budget": "Latest budget £m",
+            "forecast_outturn": "Forecast outturn £m", "variance": f"Variance {label(b.period)} £m",
+            "variance_pct": pct, "previous_variance": f"Variance {compare} £m",
+            "change": f"Change since {month_name(compare_to) if compare_to else 'last report'} £m",
+            "source": "Source cells"}
+
+
+POSITION_FORMATS = ["money", "money", "money_signed", "pct_signed", "money_signed", "money_signed"]
+
+
+def _comparison_note(b) -> str:
+    if not b.run.compare_to:
+        return " There is no earlier report to compare with, so the comparison columns are blank."
+    if b.comparison is None:
+        return f" There are no returns for {label(b.run.compare_to)}, so the comparison columns are blank."
+    return ""
+
+
+def _framed(b, table: pd.DataFrame, first: str, pct: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    frame = table.rename(columns=_position_columns(b, first, pct))
+    formats = dict(zip(frame.columns[1:7], POSITION_FORMATS))
+    return frame, formats
+
+
+def directorate_position_table(b) -> Table:
+    """The directorate financial position, as the July 2022 report's table."""
+    table = directorate_position(b.current, b.comparison, b.directorates)
+    total = table.iloc[-1]
+    if pd.isna(total["variance"]):
+        title = "The directorate forecast is not available"
+    elif total["variance"] == 0:
+        title = "Directorates forecast to spend exactly their budgets"
+    else:
+        title = (f"Directorates forecast an {_spend(total['variance'])} of "
+                 f"{format_millions(abs(total['variance']))} ({_pct_text(total['variance_pct'])} of budget)")
+    frame, formats = _framed(b, table, "Directorate", f"Variance {label(b.period)} %")
+    return Table("Directorate position", title, frame,
+                 caption=f"Directorate financial position, {label(b.period)}: each directorate is the sum of its "
+                         "service areas; variance is forecast outturn less latest budget (an overspend is positive), "
+                         "its per cent is of the directorate's budget." + _comparison_note(b),
+                 formats=formats, source=FINANCE_SOURCE, total_rows=1)
+
+
+def central_position_table(b) -> Table:
+    """Budgets held centrally, each variance a share of the net operating budget."""
+    table = central_position(b.current, b.comparison, b.directorates)
+    total = table.iloc[-1]["variance"]
+    if pd.isna(total):
+        title = "The forecast for budgets held centrally is not available"
+    elif total == 0:
+        title = "Budgets held centrally are forecast to spend exactly their budget"
+    else:
+        title = f"Budgets held centrally are forecast to {_spend(total)} by {format_millions(abs(total))}"
+    frame, formats = _framed(b, table, "Budget held centrally", "Variance % of net operating budget")
+    return Table("Central budgets", title, frame,
+                 caption="Budgets held centrally. The variance per cent of each line, and of the total, is a share "
+                         "of the net operating budget, not of the line itself: many central lines are negative "
+                         "(income) or small, and a per cent of them would mean nothing." + _comparison_note(b),
+                 formats=formats, source=f"{CORPORATE_SOURCE}, Central budgets sheet", total_rows=1)
+
+
+def net_operating_budget_table(b) -> Table:
+    """Directorates and central budgets make the net operating budget; funding it gives the year-end position."""
+    table = net_operating_budget(b.current, b.comparison, b.directorates)
+    year_end = table.iloc[-1]
+    if pd.isna(year_end["variance"]):
+        title = "The forecast year-end position is not available"
+    elif year_end["variance"] == 0:
+        title = "The council forecasts to spend exactly its net operating budget"
+    else:
+        nob = table.set_index("line").loc[NET_OPERATING_BUDGET, "latest_budget"]
+        share = _pct(pd.Series([year_end["variance"]]), nob).iloc[0]
+        title = (f"The council forecasts a year-end {_spend(year_end['variance'])} of "
+                 f"{format_millions(abs(year_end['variance']))} ({_pct_text(share)} of the net operating budget)")
+    frame, formats = _framed(b, table, "Line", "Variance %")
+    return Table("Net operating budget", title, frame,
+                 caption="Net operating budget: total directorate budgets plus budgets held centrally; funding "
+                         "(business rates and council tax) is negative, so the forecast year-end position has a nil "
+                         "budget and its forecast is the overspend (positive) or underspend. The per cent of the "
+                         "directorate total is of the directorate budgets; of every other line, of the net "
+                         "operating budget." + _comparison_note(b),
+                 formats=formats, source=f"{FINANCE_SOURCE}; {CORPORATE_SOURCE}, Central budgets and Funding sheets",
+                 total_rows=1)
+
+
+def _service_area_frame(table: pd.DataFrame) -> pd.DataFrame:
+    shown = table.drop(columns=["kind", "stated_variance", "commentary"])
+    return shown.rename(columns={"directorate": "Directorate", "service_area": "Service area",
+                                 "latest_budget": "Latest budget £m", "forecast_outturn": "Forecast outturn £m",
+                                 "variance": "Variance £m", "variance_pct": "Variance %", "source": "Source cells"})
+
+
+SERVICE_AREA_FORMATS = {"Latest budget £m": "money", "Forecast outturn £m": "money", "Variance £m": "money_signed",
+                        "Variance %": "pct_signed"}
+
+
+def service_areas_table(b, directorates: list[str] | None = None, key: str = "Service areas") -> Table:
+    """Service-area detail: every line, a subtotal per directorate matching the directorate table, and the total."""
+    table = service_areas(b.current, directorates or b.directorates)
+    if directorates is not None and len(directorates) == 1:
+        table = table.iloc[:-1]  # one directorate's subtotal is already its total
+    lines = table[(table["kind"] == "line") & table["variance"].notna()]
+    if lines.empty:
+        title = "No service-area forecast is available"
+    else:
+        biggest = lines.loc[lines["variance"].abs().idxmax()]
+        title = (f"{biggest['service_area']} ({biggest['directorate']}) has the largest service-area variance, "
+                 f"{format_millions(biggest['variance'], sign=True)}")
+    return Table(key, title, _service_area_frame(table),
+                 caption="Service areas as each directorate's return states them; each directorate total is the "
+                         "exact sum of its lines and is the figure used in the directorate table. Per cents are of "
+                         "the line's budget (blank where the budget is nil or negative).",
+                 formats=SERVICE_AREA_FORMATS, source=FINANCE_SOURCE, total_rows=1)
+
+
+def _tolerance_text(tolerance_pct: float) -> str:
+    return f"Within {tolerance_pct:.1f}% of net budget"
+
+
+def on_target_table(b, directorates: list[str] | None = None, key: str = "On target") -> Table:
+    """The Q3 2017-18 finance annex: each directorate's position against the tolerance, Yes or No, with notes."""
+    tolerance = b.run.settings.finance_tolerance_pct
+    table = on_target(b.current, b.directorates, tolerance)
+    if directorates is not None:
+        table = table[table["directorate"].isin(directorates)]
+    judged = table.iloc[:-1] if directorates is None else table
+    yes = int((judged["on_target"] == "Yes").sum())
+    title = (f"{yes} of {len(judged)} directorates are forecast within {tolerance:.1f}% of their budget"
+             if directorates is None else
+             f"{judged.iloc[0]['directorate']} is {'' if judged.iloc[0]['on_target'] == 'Yes' else 'not '}"
+             f"forecast within {tolerance:.1f}% of its budget")
+    frame = pd.DataFrame({"Directorate": table["directorate"],
+                          "Target": _tolerance_text(tolerance),
+                          "Position": table["position"], "On target?": table["on_target"],
+                          "Notes": table["notes"]})
+    return Table(key, title, frame,
+                 caption=f"On target when the forecast variance, over or under, is no more than {tolerance:.1f}% "
+                         "of the net budget (finance_tolerance_pct). Notes are the directorates' commentary on their "
+                         "service areas.",
+                 source=f"{FINANCE_SOURCE}; {CORPORATE_SOURCE} for the council line",
+                 total_rows=1 if directorates is None else 0)
+
+
+def _savings_title(total) -> str:
+    if pd.isna(total["planned"]) or not total["planned"]:
+        return "The savings position is not available" if pd.isna(total["planned"]) else "No savings are planned"
+    return (f"{format_millions(total['forecast_delivered'])} of {format_millions(total['planned'])} planned savings "
+            f"({_pct_text(total['achieved_pct'])}) are forecast to be delivered")
+
+
+SAVINGS_COLUMNS = {"planned": "Planned £m", "forecast_delivered": "Forecast delivered £m",
+                   "shortfall": "Shortfall £m", "achieved_pct": "Achieved %", "commentary": "Commentary",
+                   "source": "Source cells"}
+SAVINGS_FORMATS = {"Planned £m": "money", "Forecast delivered £m": "money", "Shortfall £m": "money",
+                   "Achieved %": "pct"}
+
+
+def savings_table(b) -> Table:
+    """Savings delivery per directorate: planned, forecast delivered, shortfall and per cent achieved."""
+    table = savings_by_directorate(b.current, b.directorates)
+    frame = table.rename(columns={"directorate": "Directorate", **SAVINGS_COLUMNS})
+    return Table("Savings", _savings_title(table.iloc[-1]), frame,
+                 caption="Savings planned for the year and forecast to be delivered; per cent achieved is forecast "
+                         "delivered as a share of planned.",
+                 formats=SAVINGS_FORMATS, source="directorate returns, Savings sheets", total_rows=1)
+
+
+def directorate_savings_table(b, directorate: str) -> Table:
+    """One directorate's savings, saving by saving."""
+    table = savings_lines(b.current, directorate)
+    frame = table.rename(columns={"saving": "Saving", **SAVINGS_COLUMNS})
+    frame = frame[["Saving", *SAVINGS_FORMATS, "Commentary", "Source cells"]]
+    return Table("Savings", _savings_title(table.iloc[-1]), frame,
+                 caption=f"{directorate}: savings planned for the year and forecast to be delivered.",
+                 formats=SAVINGS_FORMATS, source=f"{directorate}.xlsx, Savings sheet", total_rows=1,
+                 empty_text="No savings returned.")
+
+
+def general_balances_table(b) -> Table:
+    """General balances at the year end against the risk-assessed level."""
+    table = general_balances(b.current, b.directorates)
+    forecast, level, gap = table["amount"].iloc[2], table["amount"].iloc[3], table["amount"].iloc[4]
+    title = "Forecast general balances are not available" if pd.isna(gap) else (
+        f"General balances are forecast at {format_millions(forecast)}, {format_millions(abs(gap))} "
+        f"{'above' if gap >= 0 else 'below'} the risk-assessed level of {format_millions(level)}")
+    frame = table.rename(columns={"item": "General balances", "amount": "£m", "source": "Source"})
+    return Table("General balances", title, frame,
+                 caption="General balances at the start of the year, less the forecast overspend (or plus the "
+                         "underspend) at the year end including budgets held centrally and funding, against the "
+                         "risk-assessed level.",
+                 formats={"£m": "money"}, source=f"{CORPORATE_SOURCE}, Balances sheet", total_rows=1)
+
+
+def reserves_table(b) -> Table:
+    """Earmarked reserves: opening, forecast movement and forecast closing balance."""
+    table = reserves(b.current)
+    total = table.iloc[-1]
+    title = "Reserves are not available" if pd.isna(total["forecast_closing"]) else (
+        f"Reserves are forecast to {'fall' if total['forecast_movement'] < 0 else 'rise'} by "
+        f"{format_millions(abs(total['forecast_movement']))} to {format_millions(total['forecast_closing'])} "
+        "by 31 March")
+    frame = table.rename(columns={"reserve": "Reserve", "opening": "Opening £m",
+                                  "forecast_movement": "Forecast movement £m",
+                                  "forecast_closing": "Forecast closing £m", "commentary": "Commentary"})
+    return Table("Reserves", title, frame,
+                 caption="Reserves: balance at 1 April, forecast movement in the year (a use is negative) and "
+                         "forecast balance at 31 March.",
+                 formats={"Opening £m": "money", "Forecast movement £m": "money_signed",
+                          "Forecast closing £m": "money"},
+                 source=f"{CORPORATE_SOURCE}, Reserves sheet", total_rows=1)
+
+
+def dsg_table(b) -> Table:
+    """The Dedicated Schools Grant deficit by block."""
+    table = dedicated_schools_grant(b.current)
+    total = table.iloc[-1]
+    closing = format_millions(total["closing_deficit"])
+    if pd.isna(total["closing_deficit"]):
+        title = "The Dedicated Schools Grant position is not available"
+    elif total["in_year_deficit"] >= 0:
+        title = (f"The Dedicated Schools Grant cumulative deficit is forecast to reach {closing}, "
+                 f"up {format_millions(total['in_year_deficit'])} in the year")
+    else:
+        title = f"The Dedicated Schools Grant cumulative deficit is forecast to fall to {closing}"
+    frame = table.rename(columns={"block": "Block", "opening_deficit": "Opening cumulative deficit £m",
+                                  "in_year_deficit": "Forecast in-year deficit £m",
+                                  "closing_deficit": "Closing cumulative deficit £m"})
+    return Table("Dedicated Schools Grant", title, frame,
+                 caption="Dedicated Schools Grant deficit by block: the cumulative deficit at 1 April, the forecast "
+                         "in-year deficit (a surplus is negative) and the forecast cumulative deficit at 31 March.",
+                 formats={"Opening cumulative deficit £m": "money", "Forecast in-year deficit £m": "money_signed",
+                          "Closing cumulative deficit £m": "money"},
+                 source=f"{CORPORATE_SOURCE}, DSG sheet", total_rows=1)
+
+
+def _trend_title(trend: pd.DataFrame, months: list[str]) -> str:
+    total = trend.iloc[-1]
+    known = [m for m in months if pd.notna(total[m])]
+    if not known:
+        return "The forecast trend is not available"
+    last = known[-1]
+    if len(known) == 1:
+        return f"The directorate forecast variance was {format_millions(total[last], sign=True)} in {month_name(last)}"
+    first = known[0]
+    return (f"The directorate forecast variance moved from {format_millions(total[first], sign=True)} in "
+            f"{month_name(first)} to {format_millions(total[last], sign=True)} in {month_name(last)}")
+
+
+def trend_table(b) -> Table:
+    """Each directorate's forecast variance at every month's report of the year so far."""
+    trend = variance_trend(b.returns, b.period, b.directorates)
+    months = [c for c in trend.columns if c != "directorate"]
+    frame = trend.rename(columns={"directorate": "Directorate", **{m: f"{month_name(m)} £m" for m in months}})
+    return Table("Forecast trend", _trend_title(trend, months), frame,
+                 caption="Forecast variance (forecast outturn less latest budget) at each month's report of the "
+                         "financial year so far; a month with no returns is blank.",
+                 formats={f"{month_name(m)} £m": "money_signed" for m in months}, source=FINANCE_SOURCE,
+                 total_rows=1)
+
+
+def tables(b) -> list:
+    """The financial position section of the briefing, in order: narrative, then tables and charts."""
+    items: list = [narrative(b), directorate_position_table(b)]
+    position = directorate_position(b.current, b.comparison, b.directorates).iloc[:-1]
+    items.append(charts.variance_chart(position))
+    items += [central_position_table(b), net_operating_budget_table(b), service_areas_table(b), on_target_table(b),
+              savings_table(b)]
+    savings = savings_by_directorate(b.current, b.directorates).iloc[:-1]
+    items.append(charts.savings_chart(savings))
+    items.append(general_balances_table(b))
+    amounts = general_balances(b.current, b.directorates)["amount"]
+    if amounts.notna().all():
+        items.append(charts.balances_chart(*(int(amounts.iloc[i]) for i in (0, 1, 2, 3))))
+    items += [reserves_table(b), dsg_table(b), trend_table(b)]
+    trend = variance_trend(b.returns, b.period, b.directorates).iloc[:-1]
+    months = [c for c in trend.columns if c != "directorate"]
+    items.append(charts.variance_trend_chart(trend, [month_name(m)[:3] for m in months]))
+    return items
+
+
+# Checks ---------------------------------------------------------------------------------
+
+def _check(check: str, passed: bool, figure=pd.NA, expected=pd.NA, where: str = "") -> dict:
+    difference = pd.NA if pd.isna(figure) or pd.isna(expected) else int(figure) - int(expected)
+    return {"check": check, "result": PASSED if passed else FAILED, "figure": figure, "expected": expected,
+            "difference": difference, "where": where}
+
+
+def stated_variance_checks(lines: pd.DataFrame, tolerance_m: float, what: str) -> list[dict]:
+    """Every stated variance against forecast − budget, within ``tolerance_m`` £m.
+
+    A line with no stated variance states nothing to check; one with a
+    stated variance but a blank budget or forecast cannot pass.
+    """
+    tolerance = pence_from_millions(tolerance_m)
+    out = []
+    for _, row in lines.iterrows():
+        if pd.isna(row["stated_variance"]):
+            continue
+        computed = strict_sum([row["forecast_outturn"], pd.NA if pd.isna(row["latest_budget"])
+                               else -int(row["latest_budget"])])
+        passed = pd.notna(computed) and abs(int(row["stated_variance"]) - computed) <= tolerance
+        owner = f", {row['directorate']}" if "directorate" in row and pd.notna(row["directorate"]) else ""
+        out.append(_check(f"Stated variance equals forecast − budget (within £{tolerance_m:g}m): "
+                          f"{what} '{row['service_area']}'{owner}", passed, row["stated_variance"], computed,
+                          f"{cell_ref(row, 'stated_variance')} (stated); {_line_source(row)} (budget, forecast)"))
+    return out
+
+
+def service_area_checks(position: pd.DataFrame, detail: pd.DataFrame) -> list[dict]:
+    """Each directorate's figures in the directorate table against the sum of its service areas shown.
+
+    The directorate table aggregates the returns one way (grouping the
+    finance lines); here the service-area lines shown in the detail table are
+    added up again, and both that sum and the subtotal row shown must equal
+    the figure the corporate tables use.
+    """
+    out = []
+    figures = position.set_index("directorate")
+    for directorate, rows in detail[detail["kind"] != "total"].groupby("directorate", sort=False):
+        lines = rows[rows["kind"] == "line"]
+        subtotal = rows[rows["kind"] == "subtotal"]
+        for column, name in (("latest_budget", "latest budget"), ("forecast_outturn", "forecast outturn")):
+            used = figures[column].get(directorate, pd.NA)
+            added = strict_sum(lines[column])
+            shown = subtotal[column].iloc[0] if len(subtotal) else pd.NA
+            passed = pd.notna(used) and pd.notna(added) and int(used) == added and pd.notna(shown) \
+                and int(shown) == added
+            where = subtotal["source"].iloc[0] if len(subtotal) else ""
+            out.append(_check(f"Service areas add up to the directorate {name}: {directorate}", passed,
+                              used, added, where))
+    return out
+
+
+def funding_check(council: pd.DataFrame, funding: pd.DataFrame) -> dict:
+    """The net operating budget must equal the funding (to the penny): the budget is balanced."""
+    nob = council.set_index("line").loc[NET_OPERATING_BUDGET, "latest_budget"]
+    total = strict_sum(funding["latest_budget"])
+    expected = pd.NA if pd.isna(total) else -int(total)
+    passed = pd.notna(nob) and pd.notna(expected) and int(nob) == expected
+    return _check("Net operating budget equals funding (business rates and council tax), to the penny", passed,
+                  nob, expected, _range_source(funding) if not funding.empty else f"{CORPORATE}.xlsx!Funding")
+
+
+def return_checks(current: PeriodReturns, directorates: list[str]) -> list[dict]:
+    """Every directorate (and the corporate return) has a usable return for the period."""
+    return [_check(f"Usable return for the period: {who}", who not in current.invalid,
+                   where=f"{who}.xlsx" + (f": {current.invalid[who]}" if who in current.invalid else ""))
+            for who in [*directorates, CORPORATE]]
+
+
+def checks(b) -> pd.DataFrame:
+    """Every arithmetic and completeness check on this period's finance returns, failures first."""
+    tolerance = b.run.settings.variance_check_m
+    current = b.current
+    council = net_operating_budget(current, b.comparison, b.directorates)
+    rows = [*return_checks(current, b.directorates),
+            *stated_variance_checks(current.finance, tolerance, "service area"),
+            *stated_variance_checks(current.central, tolerance, "central budget"),
+            *stated_variance_checks(current.funding, tolerance, "funding line"),
+            *service_area_checks(directorate_position(current, b.comparison, b.directorates),
+                                 service_areas(current, b.directorates)),
+            funding_check(council, current.funding)]
+    table = _as_money(pd.DataFrame(rows, columns=["check", "result", "figure", "expected", "difference", "where"]),
+                      ["figure", "expected", "difference"])
+    order = (table["result"] != FAILED).astype(int)
+    return table.assign(_order=order).sort_values("_order", kind="stable").drop(columns="_order") \
+        .reset_index(drop=True)
+
+
+def check_tables(b) -> list[Table]:
+    """The checks section: arithmetic and completeness checks on the finance returns."""
+    table = checks(b)
+    failed = int((table["result"] == FAILED).sum())
+    title = f"All {len(table)} finance checks passed" if not failed else \
+        f"{failed} of {len(table)} finance checks failed"
+    frame = pd.DataFrame({"Check": table["check"], "Result": table["result"],
+                          "Figure": [_exact_millions(v) for v in table["figure"]],
+                          "Should be": [_exact_millions(v) for v in table["expected"]],
+                          "Difference": [_pounds(v) for v in table["difference"]], "Cells": table["where"]})
+    return [Table("Checks", title, frame,
+                  caption="Checks on this period's finance returns, failures first: stated variances against "
+                          "forecast less budget; service areas against the directorate figures; the net operating "
+                          "budget against funding; a usable return from every directorate. 'Figure' is what the "
+                          "return or table states, 'Should be' what the check computes; both are shown to the "
+                          "£1,000 returns are typed in, and the difference to the penny.",
+                  source="directorate returns, Finance sheets; Corporate return", row_header=False)]
+
+
+def _exact_millions(pence) -> str:
+    """£m to three decimals, the precision a return is typed in: ``-£0.560m``."""
+    return "" if pd.isna(pence) else format_millions(pence, places=3)
+
+
+def _pounds(pence) -> str:
+    """A difference in pounds and pence, so a one-penny difference shows: ``£60,000.00``."""
+    if pd.isna(pence):
+        return ""
+    return f"{'-' if pence < 0 else ''}£{abs(int(pence)) / 100:,.2f}"
+
+
+# One directorate ------------------------------------------------------------------------
+
+def directorate_tables(b, directorate: str) -> list[Table]:
+    """One directorate's position line, its service areas, its savings and its on-target line, for its own briefing."""
+    position = directorate_position(b.current, b.comparison, b.directorates)
+    line = position[position["directorate"] == directorate]
+    frame, formats = _framed(b, line, "Directorate", f"Variance {label(b.period)} %")
+    row = line.iloc[0] if len(line) else None
+    title = f"{directorate}: forecast not available" if row is None or pd.isna(row["variance"]) else (
+        f"{directorate} forecasts an {_spend(row['variance'])} of {format_millions(abs(row['variance']))} "
+        f"({_pct_text(row['variance_pct'])} of budget)" if row["variance"] != 0 else
+        f"{directorate} forecasts to spend exactly its budget")
+    return [
+        Table("Financial position", title, frame,
+              caption=f"{directorate}: latest budget, forecast outturn and variance, {label(b.period)}."
+                      + _comparison_note(b),
+              formats=formats, source=f"{directorate}.xlsx, Finance sheet"),
+        service_areas_table(b, [directorate]),
+        directorate_savings_table(b, directorate),
+        on_target_table(b, [directorate]),
+    ]

@@ -1,0 +1,38 @@
+"""``output/index.html``: a page linking every period's briefing that has been built."""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from urllib.parse import quote
+
+from .outputs import write_text
+from .periods import is_period, label
+
+_STYLE = (Path(__file__).resolve().parent / "templates" / "briefing" / "style.css")
+
+
+def write_index(output_dir: Path, council: str) -> Path:
+    """List every ``<period>/briefing.html`` under ``output_dir``, newest first."""
+    output_dir = Path(output_dir)
+    periods = sorted((p.name for p in output_dir.iterdir() if p.is_dir() and is_period(p.name)
+                      and (p / "briefing.html").exists()), reverse=True) if output_dir.is_dir() else []
+    items = []
+    for period in periods:
+        name = html.escape(label(period))
+        links = [f'<li><a href="{period}/briefing.html">Corporate briefing, {name}</a></li>']
+        if (output_dir / period / "tables.xlsx").exists():
+            links.append(f'<li><a href="{period}/tables.xlsx">Tables (Excel workbook), {name}</a></li>')
+        directorates = sorted((output_dir / period / "directorates").glob("*.html"))
+        sub = "".join(f'<li><a href="{period}/directorates/{html.escape(quote(d.name))}">'
+                      f"{html.escape(d.stem)}, {name}</a></li>" for d in directorates)
+        if sub:
+            links.append(f'<li>Directorate briefings:<ul class="links">{sub}</ul></li>')
+        items.append(f'<section aria-labelledby="p-{period}"><h2 id="p-{period}">{name}</h2>'
+                     f'<ul class="links">{"".join(links)}</ul></section>')
+    title = f"{council}: briefings"
+    body = "\n".join(items) if items else "<p>No briefings have been built yet.</p>"
+    page = (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{html.escape(title)}</title>\n<style>\n{_STYLE.read_text(encoding='utf-8')}</style>\n</head>\n"
+            f'<body>\n<main id="main">\n<h1>{html.escape(title)}</h1>\n{body}\n</main>\n</body>\n</html>\n')
+    return write_text(output_dir / "index.html", page)

@@ -1,0 +1,65 @@
+"""The run manifest: every input with its SHA-256, the parameters, and the software versions.
+
+With it, anyone can tell exactly which returns a briefing was built from and
+re-run it to the same result.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sys
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from .outputs import write_text
+
+PACKAGES = ("briefing", "pandas", "numpy", "matplotlib", "afcharts", "python-calamine", "openpyxl",
+            "pandera", "papermill", "nbclient", "nbconvert", "ipykernel")
+
+
+def sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages a briefing depends on."""
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def build_manifest(inputs: list[Path], data_dir: Path, parameters: dict, outputs: list[str]) -> dict:
+    """The manifest as a dict: inputs relative to the data folder, parameters, versions, outputs."""
+    data_dir = Path(data_dir).resolve()
+    files = []
+    for path in sorted(set(Path(p).resolve() for p in inputs)):
+        try:
+            name = str(path.relative_to(data_dir))
+        except ValueError:
+            name = str(path)
+        files.append({"path": name, "bytes": path.stat().st_size, "sha256": sha256(path)})
+    return {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "data_dir": str(data_dir),
+        "parameters": parameters,
+        "inputs": files,
+        "outputs": outputs,
+        "software": package_versions(),
+        "command": " ".join(sys.argv[:1]),
+    }
+
+
+def write_manifest(path: Path, manifest: dict) -> Path:
+    """Write the manifest as indented JSON, atomically."""
+    return write_text(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")

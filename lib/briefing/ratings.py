@@ -1,0 +1,321 @@
+"""The Red/Amber/Green rules, applied to every measure due in a period.
+
+The rules, exactly as applied here (docs/ratings.md says the same in words):
+
+* Due periods: Monthly every month; Quarterly in June, September, December and
+  March; Six-monthly in September and March; Annual in March; Termly at the
+  end of each school term (December, April, July). A measure not due is not
+  rated or counted. A measure due with no actual and no rating is "Not
+  reported", with the return's reason (or why none could be given).
+* Polarity and tolerance: Green when the actual meets or beats the target;
+  Amber when it misses by no more than the amber tolerance (per cent of the
+  target's size: the register's, else the default in params); Red beyond that.
+  Exactly on the target is Green; exactly on the tolerance is Amber. A target
+  of 0 has no Amber band. Monitoring-only measures are "Monitoring only",
+  never rated.
+* Cumulative targets: the register holds the full-year target, the return
+  the year-to-date actual, and the period's target is the full-year target
+  × months elapsed since April ÷ 12.
+* Judgement targets (text such as "Top quartile") take the return's Reported
+  RAG, as does a numeric measure with a Reported RAG and no actual.
+* Director's assessment: a numeric measure with an actual and a Reported RAG
+  that differs from the rule shows the reported rating, flagged with both.
+* A measure on more than one row of the returns is rated from one row: the
+  first that reports something, preferring its own directorate's return.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .periods import months_elapsed, parse_period, shift
+
+GREEN, AMBER, RED = "Green", "Amber", "Red"
+MONITORING = "Monitoring only"
+NOT_REPORTED = "Not reported"
+RATED = (GREEN, AMBER, RED)
+STATUSES = (GREEN, AMBER, RED, MONITORING, NOT_REPORTED)
+IMPROVING, STABLE, DETERIORATING = "Improving", "Stable", "Deteriorating"
+
+DUE_MONTHS = {
+    "Monthly": frozenset(range(1, 13)),
+    "Quarterly": frozenset({6, 9, 12, 3}),
+    "Six-monthly": frozenset({9, 3}),
+    "Annual": frozenset({3}),
+    "Termly": frozenset({12, 4, 7}),
+}
+RAG_WORDS = {"r": RED, "red": RED, "a": AMBER, "amber": AMBER, "g": GREEN, "green": GREEN}
+OUTLOOK_WORDS = {
+    "improving": IMPROVING, "positive": IMPROVING, "up": IMPROVING, "↑": IMPROVING,
+    "stable": STABLE, "no change": STABLE, "unchanged": STABLE, "↔": STABLE,
+    "deteriorating": DETERIORATING, "negative": DETERIORATING, "down": DETERIORATING, "↓": DETERIORATING,
+}
+STABLE_WITHIN_PCT = 1.0
+_NUMBER_TYPES = (int, float, np.integer, np.floating)
+_PUNCTUATION = " .,;:!-–—()[]'\""
+
+
+def is_due(frequency: str, period: str) -> bool:
+    """Whether a measure of this frequency reports in ``period``."""
+    return parse_period(period)[1] in DUE_MONTHS.get(frequency, frozenset())
+
+
+def due_frequencies(period: str) -> set[str]:
+    """The frequencies whose measures report in ``period``."""
+    month = parse_period(period)[1]
+    return {frequency for frequency, months in DUE_MONTHS.items() if month in months}
+
+
+def previous_due_period(frequency: str, period: str) -> str | None:
+    """The last period before ``period`` in which a measure of this frequency was due.
+
+    A quarterly measure's is three months back, an annual one's twelve; None
+    for an unknown frequency.
+    """
+    months = DUE_MONTHS.get(frequency)
+    if not months:
+        return None
+    return next(p for p in (shift(period, -k) for k in range(1, 13)) if parse_period(p)[1] in months)
+
+
+def rag_word(value) -> str | None:
+    """A Reported RAG as typed to Red/Amber/Green; None when blank, unknown or ambiguous.
+
+    Accepts the letter or the word in any case with stray punctuation (``R``,
+    ``amber.``, `` Green ``), and a word with a remark (``Amber - improving``).
+    Text naming two ratings (``R/A``, ``Amber/Green``) is ambiguous, so None;
+    single letters count only on their own, since "a" is also a word.
+    """
+    if not isinstance(value, str):
+        return None
+    text = value.strip().casefold()
+    whole = text.strip(_PUNCTUATION)
+    if whole in RAG_WORDS:
+        return RAG_WORDS[whole]
+    named = {RAG_WORDS[word] for word in re.findall(r"[a-z]+", text) if len(word) > 1 and word in RAG_WORDS}
+    return named.pop() if len(named) == 1 else None
+
+
+def outlook_word(value) -> str | None:
+    """A director's Outlook as typed (``improving``, ``Positive``, ``↑`` …) to Improving/Stable/Deteriorating."""
+    if not isinstance(value, str):
+        return None
+    return OUTLOOK_WORDS.get(value.strip().casefold().strip(_PUNCTUATION)) or OUTLOOK_WORDS.get(value.strip())
+
+
+def _map_distinct(values: pd.Series, convert) -> pd.Series:
+    """``convert`` applied to each text of ``values``, once per distinct text; None for anything not text."""
+    lookup: dict[str, str | None] = {}
+    for value in values:
+        if isinstance(value, str) and value not in lookup:
+            lookup[value] = convert(value)
+    return pd.Series([lookup.get(v) if isinstance(v, str) else None for v in values], index=values.index,
+                     dtype="object")
+
+
+def numeric_actuals(actual: pd.Series) -> pd.Series:
+    """Each actual as a number: numbers as they are, text that reads as a number (``1,200``) as that number.
+
+    Anything else (blank, ``TBC``, ``Completed``, TRUE/FALSE) is NaN.
+    """
+    values = [v.replace(",", "").strip() if isinstance(v, str)
+              else v if isinstance(v, _NUMBER_TYPES) and not isinstance(v, (bool, np.bool_)) else None
+              for v in actual]
+    return pd.to_numeric(pd.Series(values, index=actual.index, dtype="object"), errors="coerce").astype("float64")
+
+
+def period_targets(targets: pd.Series, cumulative: pd.Series, period: str) -> pd.Series:
+    """Each measure's target for the period: full-year targets pro rata to months elapsed."""
+    share = months_elapsed(period) / 12
+    return targets.where(~cumulative.fillna(False).astype(bool), targets * share)
+
+
+def rule_ratings(actual: pd.Series, target: pd.Series, polarity: pd.Series,
+                 tolerance_pct: pd.Series) -> pd.Series:
+    """Green, Amber or Red by the rules; None where the rules cannot rate.
+
+    The shortfall is how far the actual falls short of the target in the bad
+    direction; Amber covers shortfalls up to ``tolerance_pct`` of the target's
+    size (so a negative target has a band too, and a target of 0 none).
+    Comparisons are made on values rounded to 9 decimals so that a value typed
+    exactly on a boundary lands on the side the rules say.
+    """
+    actual = pd.to_numeric(actual, errors="coerce").astype("float64").to_numpy()
+    target = pd.to_numeric(target, errors="coerce").astype("float64").to_numpy()
+    higher = (polarity == "Higher is better").to_numpy()
+    lower = (polarity == "Lower is better").to_numpy()
+    shortfall = np.round(np.where(higher, target - actual, actual - target), 9)
+    band = np.round(np.abs(target) * tolerance_pct.astype("float64").to_numpy() / 100, 9)
+    rateable = (higher | lower) & ~np.isnan(actual) & ~np.isnan(target)
+    rating = np.where(shortfall <= 0, GREEN, np.where(shortfall <= band, AMBER, RED))
+    return pd.Series(np.where(rateable, rating, None), index=polarity.index, dtype="object")
+
+
+def _measure_key(ids: pd.Series) -> pd.Series:
+    """A Measure ID as matched between register and returns: trimmed, upper case."""
+    return pd.Series([str(v).strip().upper() for v in ids], index=ids.index, dtype="object")
+
+
+def reported_rows(performance: pd.DataFrame, owners: pd.Series) -> pd.DataFrame:
+    """One return row per measure, indexed by measure key, with ``times_reported``.
+
+    A measure on several rows is rated from the first row that reports
+    something (an actual or a Reported RAG), preferring a row in the return of
+    the directorate that owns it (``owners``: key → directorate); the count of
+    rows is kept so the duplication can be shown.
+    """
+    key = _measure_key(performance["measure_id"])
+    rows = performance.assign(_key=key, times_reported=1)
+    repeated = key.duplicated(keep=False)
+    if not repeated.any():
+        return rows.set_index("_key")
+    rows["times_reported"] = key.map(key.value_counts())
+    reports = rows["actual"].notna() | rows["reported_rag"].notna()
+    own = rows["directorate"].eq(key.map(owners)) if "directorate" in rows else False
+    rows = rows.assign(_reports=reports, _own=own)
+    chosen = rows.sort_values(["_reports", "_own"], ascending=False, kind="stable").drop_duplicates("_key")
+    return chosen.drop(columns=["_reports", "_own"]).set_index("_key")
+
+
+def _source_cells(rated: pd.DataFrame) -> pd.Series:
+    """Where each actual was read, ``Children's Services.xlsx!Performance!B7``; blank when not in a return."""
+    letters = np.array([d.get("actual", "?") if isinstance(d, dict) else "" for d in rated["letters"]], dtype=object)
+    rows = pd.to_numeric(rated["row"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    located = ~np.isnan(rows)
+    cells = np.full(len(rated), "", dtype=object)
+    cells[located] = (rated["file"].to_numpy(dtype=object)[located] + "!"
+                      + rated["sheet"].to_numpy(dtype=object)[located] + "!"
+                      + letters[located] + rows[located].astype(int).astype(str).astype(object))
+    return pd.Series(cells, index=rated.index, dtype="object")
+
+
+def rate_measures(register: pd.DataFrame, performance: pd.DataFrame, period: str,
+                  default_tolerance_pct: float, invalid: dict[str, str] | None = None) -> pd.DataFrame:
+    """Rate every measure of the register that is due in ``period``.
+
+    ``performance`` is the period's Performance rows (all directorates), and
+    ``invalid`` names directorates whose return could not be used: their
+    measures are shown as not available rather than silently dropped.
+    Returns one row per due measure with ``rag`` (the status shown),
+    ``rule_rag`` (what the rules give), ``reported_rag``, ``override``,
+    ``basis`` (how the status was reached), ``times_reported`` and ``source``.
+    """
+    invalid = invalid or {}
+    due = register[register["frequency"].isin(due_frequencies(period))]
+    due = due.assign(_key=_measure_key(due["measure_id"])).drop_duplicates("_key")
+    owners = due.set_index("_key")["directorate"]
+    reported = reported_rows(performance, owners)
+    fields = ["actual", "reported_rag", "outlook", "commentary", "risk_impact", "finance_impact",
+              "not_reported_reason", "file", "sheet", "row", "letters", "times_reported"]
+    joined = due.drop(columns=[c for c in ("file", "sheet", "row", "letters") if c in due]).join(
+        reported[fields], on="_key")
+    joined["period"] = period
+    joined["in_return"] = joined["_key"].isin(reported.index)
+    joined["times_reported"] = joined["times_reported"].fillna(0).astype(int)
+    joined["actual_value"] = numeric_actuals(joined["actual"])
+    joined["tolerance_pct"] = joined["amber_tolerance"].fillna(default_tolerance_pct).astype("float64")
+    joined["period_target"] = period_targets(joined["target_value"], joined["cumulative"], period)
+    joined["reported_rag_as_typed"] = joined["reported_rag"]
+    joined["reported_rag"] = _map_distinct(joined["reported_rag"], rag_word)
+    joined["outlook"] = _map_distinct(joined["outlook"], outlook_word)
+    joined["rule_rag"] = rule_ratings(joined["actual_value"], joined["period_target"],
+                                      joined["polarity"], joined["tolerance_pct"])
+    joined["rule_rag"] = joined["rule_rag"].where(~joined["judgement"].astype(bool), None)
+
+    monitoring = joined["polarity"] == "Monitoring only"
+    has_actual = joined["actual"].notna()
+    has_reported = joined["reported_rag"].notna()
+    by_rule = joined["rule_rag"].notna()
+    override = by_rule & has_reported & (joined["reported_rag"] != joined["rule_rag"])
+    by_director = ~monitoring & ~by_rule & has_reported
+    return_invalid = joined["directorate"].isin(invalid)
+
+    joined["rag"] = np.select(
+        [return_invalid, monitoring & has_actual, override, by_rule, by_director],
+        [NOT_REPORTED, MONITORING, joined["reported_rag"], joined["rule_rag"], joined["reported_rag"]],
+        default=NOT_REPORTED)
+    joined["override"] = override & ~return_invalid
+    joined["basis"] = np.select(
+        [return_invalid, joined["rag"] == NOT_REPORTED, joined["rag"] == MONITORING, override, by_rule,
+         by_director & joined["judgement"].astype(bool), by_director],
+        ["return invalid", "not reported", "monitoring only", "director's assessment differs from the rule",
+         "rule", "director's judgement (text target)", "director's rating (no actual)"],
+        default="")
+    joined["not_reported_reason"] = _not_reported_reasons(joined, return_invalid)
+    joined["source"] = _source_cells(joined)
+    return joined.drop(columns="_key").reset_index(drop=True)
+
+
+def _not_reported_reasons(rated: pd.DataFrame, return_invalid: pd.Series) -> pd.Series:
+    """Why each Not reported measure has no status: the return's own reason first, else what is missing."""
+    reasons = pd.Series("", index=rated.index, dtype="object")
+    missing = rated["rag"] == NOT_REPORTED
+    columns = ["not_reported_reason", "in_return", "reported_rag_as_typed", "reported_rag", "actual",
+               "actual_value", "judgement", "polarity"]
+    reasons[missing] = [_not_reported_reason(row, invalid) for row, invalid in zip(
+        rated.loc[missing, columns].to_dict("records"), return_invalid[missing])]
+    return reasons
+
+
+def _not_reported_reason(row: dict, return_invalid: bool) -> str:
+    given = row["not_reported_reason"]
+    if return_invalid:
+        return "not available — return invalid"
+    if not row["in_return"]:
+        return "not in the directorate's return"
+    if isinstance(given, str) and given.strip():
+        return given.strip()
+    typed, actual = row["reported_rag_as_typed"], row["actual"]
+    if isinstance(typed, str) and row["reported_rag"] is None:
+        return f"Reported RAG {typed!r} not recognised (expected Red, Amber or Green)"
+    if row["judgement"] and not _blank(actual):
+        return "no Reported RAG given for a judgement target"
+    if not _blank(actual) and np.isnan(row["actual_value"]) and row["polarity"] != "Monitoring only":
+        return f"actual {actual!r} is not a number"
+    return "no reason given"
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def add_direction_of_travel(history: pd.DataFrame) -> pd.DataFrame:
+    """Direction of travel of each measure against its previous reported value, and its previous status.
+
+    ``history`` holds rated rows (``rate_measures`` output) of several periods.
+    For cumulative measures the actual is compared as a share of the period's
+    target, since a year-to-date figure grows whatever happens. A change of no
+    more than 1% of the previous value is "Stable"; otherwise "Improving" or
+    "Deteriorating" by polarity. Adds ``previous_actual`` (the last value
+    reported before), ``previous_period`` (the measure's previous due period,
+    by its frequency) and ``previous_rag`` (its status then; blank when that
+    period is not in ``history`` or the measure was not rated then).
+    """
+    history = history.sort_values(["measure_id", "period"], kind="stable").copy()
+    key = history["measure_id"]
+    comparable = history["actual_value"].where(~history["cumulative"].astype(bool),
+                                               history["actual_value"] / history["period_target"])
+
+    def last_before(values: pd.Series) -> pd.Series:
+        return values.groupby(key).ffill().groupby(key).shift(1)
+
+    history["previous_actual"] = last_before(history["actual_value"])
+    previous = last_before(comparable)
+    change = comparable - previous
+    stable = change.abs() <= previous.abs() * STABLE_WITHIN_PCT / 100
+    better = np.where(history["polarity"] == "Lower is better", change < 0, change > 0)
+    direction = np.where(stable, STABLE, np.where(better, IMPROVING, DETERIORATING))
+    usable = change.notna() & history["polarity"].isin(["Higher is better", "Lower is better"])
+    history["direction"] = np.where(usable, direction, "")
+
+    pairs = pd.MultiIndex.from_arrays([history["frequency"], history["period"]])
+    distinct = pairs.unique()
+    previous_periods = pd.Series([previous_due_period(f, p) for f, p in distinct], index=distinct, dtype="object")
+    history["previous_period"] = previous_periods.reindex(pairs).to_numpy()
+    status = history.set_index(["measure_id", "period"])["rag"]
+    status = status[~status.index.duplicated()]
+    history["previous_rag"] = status.reindex(
+        pd.MultiIndex.from_arrays([history["measure_id"], history["previous_period"]])).to_numpy()
+    return history.sort_index()

@@ -1,0 +1,102 @@
+"""The measure register: what each measure is, who owns it, and how it is rated."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .periods import financial_year
+from .problems import ERROR, Problem, ReturnError
+from .workbook import Column, SheetSpec, Workbook, cell_ref, read_sheet
+
+FREQUENCIES = ("Monthly", "Quarterly", "Termly", "Six-monthly", "Annual")
+POLARITIES = ("Higher is better", "Lower is better", "Monitoring only")
+
+MEASURES = SheetSpec("Measures", (
+    Column("measure_id", "Measure ID"),
+    Column("measure", "Measure"),
+    Column("priority", "Priority"),
+    Column("directorate", "Directorate"),
+    Column("director", "Director"),
+    Column("frequency", "Frequency"),
+    Column("polarity", "Polarity"),
+    Column("unit", "Unit", required=False),
+    Column("target", "Target", kind="any"),
+    Column("amber_tolerance", "Amber tolerance", kind="number", required=False),
+    Column("cumulative", "Cumulative", required=False),
+))
+
+
+def register_path(data_dir: Path, period: str) -> Path:
+    """The register workbook that governs ``period``: one per financial year."""
+    return Path(data_dir) / "register" / f"{financial_year(period)}.xlsx"
+
+
+def load_register(data_dir: Path, period: str, problems: list[Problem] | None = None) -> pd.DataFrame:
+    """Read the financial year's register and derive how each measure is rated.
+
+    Adds ``target_value`` (the numeric target, NaN for a text target),
+    ``judgement`` (a text target, rated by the director's Reported RAG) and
+    ``cumulative`` as a boolean. Raises ReturnError when the register cannot be
+    used at all; per-row problems go to ``problems``.
+    """
+    problems = [] if problems is None else problems
+    path = register_path(data_dir, period)
+    label = f"register/{path.name}"
+    book = Workbook.open(path, label)
+    table = read_sheet(book, MEASURES, problems)
+    if table is None:
+        raise ReturnError(next(p for p in reversed(problems) if p.file == label))
+    table = table[table["measure_id"].notna()].copy()
+    table["measure_id"] = table["measure_id"].astype(str).str.strip()
+    table["frequency"] = table["frequency"].map(_canonical(FREQUENCIES))
+    table["polarity"] = table["polarity"].map(_canonical(POLARITIES))
+    table["cumulative"] = table["cumulative"].fillna("N").astype(str).str.strip().str.upper().str.startswith("Y")
+    table["target_value"] = pd.to_numeric(
+        table["target"].map(lambda v: v if isinstance(v, (int, float)) and not isinstance(v, bool) else None),
+        errors="coerce").astype("float64")
+    table["judgement"] = table["target"].map(lambda v: isinstance(v, str) and bool(v.strip())) \
+        & (table["polarity"] != "Monitoring only")
+    table["target_text"] = table["target"].map(_target_text)
+    return table.reset_index(drop=True)
+
+
+def _canonical(allowed: tuple[str, ...]):
+    lookup = {a.casefold(): a for a in allowed}
+    return lambda v: lookup.get(str(v).strip().casefold(), v) if v is not None else v
+
+
+def _target_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.10g}"
+    return str(value)
+
+
+def register_problems(register: pd.DataFrame) -> list[Problem]:
+    """The register's own problems: duplicate IDs, unknown frequency or polarity, a rated measure with no target."""
+    found = []
+    for _, row in register.iterrows():
+        def at(column: str) -> str:
+            return cell_ref(row, column, with_file=False)
+        if (register["measure_id"] == row.measure_id).sum() > 1:
+            found.append(Problem(ERROR, row.file, row.sheet, at("measure_id"),
+                                 f"Measure ID {row.measure_id} appears more than once", "each Measure ID once"))
+        if row.frequency not in FREQUENCIES:
+            found.append(Problem(ERROR, row.file, row.sheet, at("frequency"),
+                                 f"unknown frequency {row.frequency!r}", ", ".join(FREQUENCIES)))
+        if row.polarity not in POLARITIES:
+            found.append(Problem(ERROR, row.file, row.sheet, at("polarity"),
+                                 f"unknown polarity {row.polarity!r}", ", ".join(POLARITIES)))
+        elif row.polarity != "Monitoring only" and pd.isna(row.target_value) and not row.judgement:
+            found.append(Problem(ERROR, row.file, row.sheet, at("target"),
+                                 f"{row.measure_id} has no target", "a number, or text for a judgement target"))
+    return found
+
+
+
+
+def register_directorates(data_dir: Path, period: str) -> list[str]:
+    """The directorates the period's register names, in register order (each gets its own briefing)."""
+    return list(dict.fromkeys(d for d in load_register(data_dir, period)["directorate"].dropna().astype(str)))

@@ -1,0 +1,193 @@
+"""Loading a period's returns: every directorate's workbook and the corporate one.
+
+One workbook that cannot be read does not stop the others: its problem is
+recorded, the directorate is named as invalid, and the rest are loaded.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .paths import safe_child
+from .periods import is_period, parse_period
+from .problems import ERROR, WARNING, Problem, ReturnError
+from .workbook import Column, SheetSpec, Workbook, cell_ref, read_sheet
+
+CORPORATE = "Corporate"
+
+COVER = SheetSpec("Cover", (Column("item", "Item"), Column("value", "Value", kind="any")), required=False)
+PERFORMANCE = SheetSpec("Performance", (
+    Column("measure_id", "Measure ID"),
+    Column("actual", "Actual", kind="any"),
+    Column("reported_rag", "Reported RAG", required=False),
+    Column("outlook", "Outlook", required=False),
+    Column("commentary", "Commentary", required=False),
+    Column("risk_impact", "Risk impact", required=False),
+    Column("finance_impact", "Finance impact", required=False),
+    Column("not_reported_reason", "Not reported reason", required=False),
+))
+_MONEY_LINE = (
+    Column("service_area", "Service area"),
+    Column("latest_budget", "Latest budget £m", kind="money"),
+    Column("forecast_outturn", "Forecast outturn £m", kind="money"),
+    Column("stated_variance", "Variance £m", kind="money", required=False),
+    Column("commentary", "Commentary", required=False),
+)
+FINANCE = SheetSpec("Finance", _MONEY_LINE)
+SAVINGS = SheetSpec("Savings", (
+    Column("saving", "Saving"),
+    Column("planned", "Planned £m", kind="money"),
+    Column("forecast_delivered", "Forecast delivered £m", kind="money"),
+    Column("commentary", "Commentary", required=False),
+), required=False)
+CENTRAL = SheetSpec("Central budgets", _MONEY_LINE)
+FUNDING = SheetSpec("Funding", _MONEY_LINE)
+BALANCES = SheetSpec("Balances", (Column("item", "Item"), Column("amount", "£m", kind="money")))
+RESERVES = SheetSpec("Reserves", (
+    Column("reserve", "Reserve"),
+    Column("opening", "Opening £m", kind="money"),
+    Column("forecast_movement", "Forecast movement £m", kind="money"),
+    Column("commentary", "Commentary", required=False),
+))
+DSG = SheetSpec("DSG", (
+    Column("block", "Block"),
+    Column("opening_deficit", "Opening cumulative deficit £m", kind="money"),
+    Column("in_year_deficit", "Forecast in-year deficit £m", kind="money"),
+))
+DIRECTORATE_SHEETS = {"performance": PERFORMANCE, "finance": FINANCE, "savings": SAVINGS}
+CORPORATE_SHEETS = {"central": CENTRAL, "funding": FUNDING, "balances": BALANCES, "reserves": RESERVES, "dsg": DSG}
+
+
+def empty_table(spec: SheetSpec, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A table with a sheet's columns and no rows, so later steps need no special case."""
+    table = pd.DataFrame(columns=["file", "sheet", "row", "letters", *extra, *spec.names])
+    for col in spec.columns:
+        if col.kind == "money":
+            table[col.name] = table[col.name].astype("Int64")
+    return table
+
+
+@dataclass
+class PeriodReturns:
+    """Everything the returns of one period say, with what was wrong in them."""
+
+    period: str
+    folder: Path
+    performance: pd.DataFrame
+    finance: pd.DataFrame
+    savings: pd.DataFrame
+    central: pd.DataFrame
+    funding: pd.DataFrame
+    balances: pd.DataFrame
+    reserves: pd.DataFrame
+    dsg: pd.DataFrame
+    files: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    invalid: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def directorates_reported(self) -> list[str]:
+        """Directorates whose return was read."""
+        return sorted(set(self.finance["directorate"]) | set(self.performance["directorate"]))
+
+
+def returns_folder(data_dir: Path, period: str) -> Path:
+    """``data/returns/2022-07``, refusing any period that is not ``YYYY-MM``."""
+    parse_period(period)
+    return safe_child(Path(data_dir) / "returns", period)
+
+
+def available_periods(data_dir: Path) -> list[str]:
+    """Every period with a returns folder holding at least one workbook, oldest first."""
+    root = Path(data_dir) / "returns"
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and is_period(p.name) and any(p.glob("*.xlsx")))
+
+
+def _check_cover(book: Workbook, who: str, period: str, problems: list[Problem]) -> None:
+    cover = read_sheet(book, COVER, problems)
+    if cover is None or cover.empty:
+        return
+    items = {str(r["item"]).strip().casefold(): r for _, r in cover.iterrows() if r["item"]}
+    stated = items.get("period")
+    if stated is not None and str(stated["value"]).strip()[:7] != period:
+        problems.append(Problem(ERROR, book.label, stated["sheet"], cell_ref(stated, "value", with_file=False),
+                                f"return says period {stated['value']} but is in the {period} folder",
+                                f"Period {period}, or move the file to its own period's folder"))
+    named = items.get("directorate")
+    if named is not None and str(named["value"]).strip().casefold() != who.casefold():
+        problems.append(Problem(ERROR, book.label, named["sheet"], cell_ref(named, "value", with_file=False),
+                                f"return says it is from {named['value']!r}", f"Directorate {who!r}"))
+
+
+def _read_workbook(folder: Path, who: str, period: str, sheets: dict[str, SheetSpec],
+                   out: PeriodReturns) -> dict[str, pd.DataFrame] | None:
+    """Read one return's sheets; record why and return None when it cannot be used."""
+    path = safe_child(folder, f"{who}.xlsx")
+    label = path.name
+    if not path.exists():
+        out.problems.append(Problem(ERROR, label, None, None, f"no return from {who} for {period}",
+                                    f"{folder.name}/{label}"))
+        out.invalid[who] = "missing"
+        return None
+    out.files.append(path)
+    try:
+        book = Workbook.open(path, label)
+    except ReturnError as err:
+        out.problems.append(err.problem)
+        out.invalid[who] = err.problem.message
+        return None
+    before = len(out.problems)
+    _check_cover(book, who, period, out.problems)
+    if len(out.problems) > before:
+        out.invalid[who] = out.problems[before].message
+    tables = {name: read_sheet(book, spec, out.problems) for name, spec in sheets.items()}
+    unusable = [name for name, spec in sheets.items() if spec.required and tables[name] is None]
+    if unusable and who not in out.invalid:
+        out.invalid[who] = next(p.message for p in out.problems[before:] if p.severity == ERROR)
+    return tables
+
+
+def load_period(data_dir: Path, period: str, directorates: list[str]) -> PeriodReturns:
+    """Read every return of ``period``: one workbook per directorate, plus the corporate one.
+
+    A directorate whose workbook is missing, unreadable, or lacks a required
+    sheet or column is named in ``invalid`` and contributes no rows; the others
+    load as normal.
+    """
+    folder = returns_folder(data_dir, period)
+    dir_extra = ("directorate",)
+    out = PeriodReturns(period, folder,
+                        **{k: empty_table(s, dir_extra) for k, s in DIRECTORATE_SHEETS.items()},
+                        **{k: empty_table(s) for k, s in CORPORATE_SHEETS.items()})
+    if not folder.is_dir():
+        out.problems.append(Problem(ERROR, folder.name, None, None, f"no returns folder for {period}",
+                                    f"a folder {folder}"))
+        out.invalid.update({d: "missing" for d in [*directorates, CORPORATE]})
+        return out
+    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in DIRECTORATE_SHEETS}
+    for who in directorates:
+        tables = _read_workbook(folder, who, period, DIRECTORATE_SHEETS, out)
+        if tables is None or who in out.invalid:
+            continue
+        for name, table in tables.items():
+            if table is not None and not table.empty:
+                parts[name].append(table.assign(directorate=who))
+    for name, frames in parts.items():
+        if frames:
+            setattr(out, name, pd.concat(frames, ignore_index=True))
+    corporate = _read_workbook(folder, CORPORATE, period, CORPORATE_SHEETS, out)
+    if corporate is not None and CORPORATE not in out.invalid:
+        for name, table in corporate.items():
+            if table is not None:
+                setattr(out, name, table)
+    known = {f"{d}.xlsx".casefold() for d in [*directorates, CORPORATE]}
+    for extra in sorted(folder.glob("*.xlsx")):
+        if extra.name.casefold() not in known and not extra.name.startswith("~$"):
+            out.problems.append(Problem(WARNING, extra.name, None, None,
+                                        "workbook is not named after a directorate in the register; ignored",
+                                        "one of " + ", ".join(f"{d}.xlsx" for d in directorates)))
+    return out

@@ -1,0 +1,209 @@
+"""Reading return workbooks: fast (calamine), defensive, and keeping every value's cell.
+
+A return is a workbook typed by hand. Headers are matched ignoring case and
+surrounding spaces, extra columns are allowed, and each value read keeps the
+cell it came from so any figure in a briefing can be traced back to it.
+"""
+from __future__ import annotations
+
+import math
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from .money import pence_column
+from .problems import ERROR, Problem, ReturnError
+
+MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+
+
+def column_letter(index: int) -> str:
+    """Excel column letters for a 0-based column index (0 → A, 27 → AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def normalise_header(text) -> str:
+    """Header text compared ignoring case and surrounding or doubled spaces."""
+    return " ".join(str(text).split()).casefold()
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a sheet in the returns contract."""
+
+    name: str
+    header: str
+    kind: str = "text"  # text | number | money | any
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """A sheet of the contract: its name and columns."""
+
+    sheet: str
+    columns: tuple[Column, ...]
+    required: bool = True
+    key: str | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+@dataclass
+class Workbook:
+    """An opened return: its display name, path and the calamine reader."""
+
+    path: Path
+    label: str
+    book: CalamineWorkbook = field(repr=False)
+
+    @classmethod
+    def open(cls, path: Path, label: str | None = None) -> "Workbook":
+        """Open ``path`` after refusing what is not a safe, real .xlsx workbook."""
+        path = Path(path)
+        label = label or path.name
+
+        def fail(message: str, expected: str = "") -> ReturnError:
+            return ReturnError(Problem(ERROR, label, None, None, message, expected))
+
+        if not path.is_file():
+            raise fail("file not found")
+        size = path.stat().st_size
+        if size > MAX_WORKBOOK_BYTES:
+            raise fail(f"workbook is {size / 1e6:.1f} MB, over the {MAX_WORKBOOK_BYTES / 1e6:.0f} MB limit")
+        with path.open("rb") as handle:
+            magic = handle.read(8)
+        if magic.startswith(b"\xd0\xcf\x11\xe0"):
+            raise fail("file is an old .xls workbook or is password-protected",
+                       "an unprotected .xlsx workbook (File > Save As > Excel Workbook)")
+        if not magic.startswith(b"PK"):
+            raise fail("file is not an Excel workbook (it may be a CSV or text file renamed .xlsx)",
+                       "an .xlsx workbook")
+        try:
+            with zipfile.ZipFile(path) as archive:
+                unpacked = sum(info.file_size for info in archive.infolist())
+        except zipfile.BadZipFile:
+            raise fail("workbook is corrupt (not a readable .xlsx archive)", "an .xlsx workbook") from None
+        if unpacked > MAX_UNCOMPRESSED_BYTES:
+            raise fail(f"workbook unpacks to {unpacked / 1e6:.0f} MB, over the "
+                       f"{MAX_UNCOMPRESSED_BYTES / 1e6:.0f} MB limit (refused as unsafe)")
+        try:
+            book = CalamineWorkbook.from_path(str(path))
+        except Exception as exc:  # calamine raises several unrelated types for a bad file
+            raise fail(f"workbook cannot be read ({type(exc).__name__}: {exc})", "an .xlsx workbook") from None
+        return cls(path, label, book)
+
+    def find_sheet(self, wanted: str) -> str | None:
+        """The sheet's real name, matched ignoring case and spaces; None when absent."""
+        target = normalise_header(wanted)
+        for name in self.book.sheet_names:
+            if normalise_header(name) == target:
+                return name
+        return None
+
+    def rows(self, sheet: str) -> list[list]:
+        """Every cell of ``sheet`` from A1, as Python values ('' for blank)."""
+        return self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+
+def _blank(value) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and math.isnan(value)) \
+        or (isinstance(value, str) and not value.strip())
+
+
+def read_sheet(book: Workbook, spec: SheetSpec, problems: list[Problem]) -> pd.DataFrame | None:
+    """Read one contract sheet into a DataFrame with the spec's column names.
+
+    Returns None (after recording an error) when the sheet or a required column
+    is missing. Each row keeps ``file``, ``sheet`` and ``row`` (the Excel row),
+    and ``letters`` (the sheet's column letter of each field), so ``cell_ref``
+    names the exact cell any value came from.
+    Text in a number column is recorded as an error and read as blank.
+    """
+    sheet = book.find_sheet(spec.sheet)
+    if sheet is None:
+        if spec.required:
+            problems.append(Problem(ERROR, book.label, spec.sheet, None, f"sheet '{spec.sheet}' is missing",
+                                    f"sheets {', '.join(book.book.sheet_names)} to include '{spec.sheet}'"))
+        return None
+    rows = book.rows(sheet)
+    header_index = next((i for i, r in enumerate(rows) if any(not _blank(v) for v in r)), None)
+    headers = [normalise_header(h) for h in rows[header_index]] if header_index is not None else []
+    positions: dict[str, int] = {}
+    missing = []
+    for col in spec.columns:
+        wanted = normalise_header(col.header)
+        if wanted in headers:
+            positions[col.name] = headers.index(wanted)
+        elif col.required:
+            missing.append(col.header)
+    if missing:
+        row_no = (header_index or 0) + 1
+        problems.append(Problem(ERROR, book.label, sheet, f"A{row_no}",
+                                f"column{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)} "
+                                f"missing from the header row",
+                                f"headers {', '.join(c.header for c in spec.columns if c.required)}"))
+        return None
+    letters = {name: column_letter(pos) for name, pos in positions.items()}
+    records = []
+    start = (header_index or 0) + 1
+    for offset, raw in enumerate(rows[start:]):
+        values = [raw[positions[c.name]] if c.name in positions and positions[c.name] < len(raw) else ""
+                  for c in spec.columns]
+        if all(_blank(v) for v in values):
+            continue
+        excel_row = start + offset + 1
+        record = {"file": book.label, "sheet": sheet, "row": excel_row, "letters": letters}
+        for col, value in zip(spec.columns, values):
+            record[col.name] = _convert(value, col, book.label, sheet, positions.get(col.name), excel_row, problems)
+        records.append(record)
+    columns = ["file", "sheet", "row", "letters"] + spec.names
+    table = pd.DataFrame.from_records(records, columns=columns)
+    for col in spec.columns:
+        if col.kind == "money":
+            table[col.name] = pence_column(table[col.name])
+        elif col.kind == "number":
+            table[col.name] = pd.to_numeric(table[col.name], errors="coerce").astype("float64")
+        elif col.kind == "text":
+            table[col.name] = table[col.name].astype("object")
+    return table
+
+
+def _convert(value, col: Column, file: str, sheet: str, position, excel_row: int, problems: list[Problem]):
+    """A cell's value as the column expects it; text in a number column is an error, read as blank."""
+    if _blank(value):
+        return None
+    if col.kind == "text":
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return " ".join(str(value).split()) if not isinstance(value, str) else value.strip()
+    if col.kind == "any":
+        return value.strip() if isinstance(value, str) else value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        text = str(value).strip().replace(",", "")
+        try:
+            return float(text)
+        except ValueError:
+            cell = f"{column_letter(position)}{excel_row}"
+            problems.append(Problem(ERROR, file, sheet, cell, f"{col.header} is text ({value!r}), not a number",
+                                    "a number" + (" in £m" if col.kind == "money" else "")))
+            return None
+    return float(value)
+
+
+def cell_ref(row, column: str, with_file: bool = True) -> str:
+    """Where ``row[column]`` was read: ``Children's Services.xlsx!Finance!C5`` (or ``C5``)."""
+    letter = row["letters"].get(column, "?") if isinstance(row["letters"], dict) else "?"
+    cell = f"{letter}{row['row']}"
+    return f"{row['file']}!{row['sheet']}!{cell}" if with_file else cell

@@ -1,0 +1,523 @@
+"""The financial position: every formula pinned on small synthetic returns with known answers,
+then the bundled data's briefing checked against its raw cells.
+
+Money in the synthetic returns is integer pence; ``m(x)`` writes £x m in pence from a
+decimal string, so expected figures are exact and worked out by hand in the comments.
+"""
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from briefing import finance
+from briefing.charts import Chart
+from briefing.document import Briefing, Run, build_briefing, check_parameters
+from briefing.money import pence_column
+from briefing.params import Settings
+from briefing.returns import CENTRAL, DSG, FINANCE, FUNDING, RESERVES, SAVINGS, BALANCES, PERFORMANCE, \
+    PeriodReturns, empty_table
+from briefing.tables import Table
+
+
+def m(text: str) -> int:
+    """£m written as a decimal string, in pence, exactly."""
+    return int(Decimal(text) * 100_000_000)
+
+
+# Synthetic returns -----------------------------------------------------------------
+
+def sheet(spec, file: str, rows: list[dict], **extra) -> pd.DataFrame:
+    """Rows as the loader reads them: each keeps its file, sheet, Excel row and column letters."""
+    letters = {c.name: chr(65 + i) for i, c in enumerate(spec.columns)}
+    records = [{"file": file, "sheet": spec.sheet, "row": i + 2, "letters": letters, **extra,
+                **{c.name: None for c in spec.columns}, **r} for i, r in enumerate(rows)]
+    table = pd.DataFrame(records, columns=["file", "sheet", "row", "letters", *extra, *spec.names])
+    for col in spec.columns:
+        if col.kind == "money":
+            table[col.name] = pd.array(list(table[col.name]), dtype="Int64")
+    return table
+
+
+def lines(*rows) -> list[dict]:
+    """(service area, budget, forecast[, stated variance]) tuples as Finance rows."""
+    return [{"service_area": r[0], "latest_budget": r[1], "forecast_outturn": r[2],
+             "stated_variance": r[3] if len(r) > 3 else None} for r in rows]
+
+
+def period_returns(period: str, finance_by: dict[str, list[dict]], savings_by: dict[str, list[dict]] | None = None,
+                   central=None, funding=None, balances=None, reserves=None, dsg=None,
+                   invalid: dict[str, str] | None = None) -> PeriodReturns:
+    """A PeriodReturns built from plain rows; absent corporate sheets are empty, as for an unusable return."""
+    def directorate_sheet(spec, by):
+        frames = [sheet(spec, f"{d}.xlsx", rows, directorate=d) for d, rows in (by or {}).items()]
+        return pd.concat(frames, ignore_index=True) if frames else empty_table(spec, ("directorate",))
+
+    def corporate(spec, rows):
+        return sheet(spec, "Corporate.xlsx", rows) if rows is not None else empty_table(spec)
+
+    return PeriodReturns(period, Path("."), performance=empty_table(PERFORMANCE, ("directorate",)),
+                         finance=directorate_sheet(FINANCE, finance_by),
+                         savings=directorate_sheet(SAVINGS, savings_by),
+                         central=corporate(CENTRAL, central), funding=corporate(FUNDING, funding),
+                         balances=corporate(BALANCES, balances), reserves=corporate(RESERVES, reserves),
+                         dsg=corporate(DSG, dsg), invalid=dict(invalid or {}))
+
+
+DIRECTORATES = ["Alpha", "Beta"]
+
+# July. Alpha: budget 10 + 5.25 = 15.25, forecast 10.5 + 5 = 15.5, variance +0.25.
+#       Beta: budget 4, forecast 3.9, variance -0.1 (an underspend).
+# Directorates: budget 19.25, forecast 19.4, variance +0.15.
+# Central: Interest -2 → -2.5 (-0.5), Contingency 1 → 1: total -1 → -1.5, variance -0.5.
+# Net operating budget: 18.25, forecast 17.9, variance -0.35. Funding -18.25.
+JULY_FINANCE = {"Alpha": lines(("Highways", m("10"), m("10.5"), m("0.5")), ("Waste", m("5.25"), m("5"), m("-0.25"))),
+                "Beta": lines(("Libraries", m("4"), m("3.9"), m("-0.1")))}
+CENTRAL_LINES = lines(("Interest on Balances", m("-2"), m("-2.5"), m("-0.5")),
+                      ("Inflation and Contingency", m("1"), m("1"), m("0")))
+FUNDING_LINES = lines(("Business Rates & Council Tax funding", m("-18.25"), m("-18.25"), m("0")))
+
+# May (two months back): Alpha +0.1, Beta -0.3; Interest -0.4.
+MAY_FINANCE = {"Alpha": lines(("Highways", m("10"), m("10.1")), ("Waste", m("5.25"), m("5.25"))),
+               "Beta": lines(("Libraries", m("4"), m("3.7")))}
+MAY_CENTRAL = lines(("Interest on Balances", m("-2"), m("-2.4")), ("Inflation and Contingency", m("1"), m("1")))
+
+
+def july(**changes) -> PeriodReturns:
+    values = dict(finance_by=JULY_FINANCE, central=CENTRAL_LINES, funding=FUNDING_LINES,
+                  savings_by={"Alpha": [{"saving": "Route review", "planned": m("2"), "forecast_delivered": m("1.5")},
+                                        {"saving": "Depot closure", "planned": m("1"), "forecast_delivered": m("1")}]},
+                  balances=[{"item": "General balances at 1 April", "amount": m("20")},
+                            {"item": "Risk-assessed level", "amount": m("19")}],
+                  reserves=[{"reserve": "Capital Reserve", "opening": m("5"), "forecast_movement": m("-1.2")},
+                            {"reserve": "Insurance Reserve", "opening": m("2"), "forecast_movement": m("0.5")}],
+                  dsg=[{"block": "Early Years", "opening_deficit": m("0.4"), "in_year_deficit": m("-0.2")},
+                       {"block": "High Needs", "opening_deficit": m("30"), "in_year_deficit": m("17.5")}])
+    values.update(changes)
+    return period_returns("2022-07", **values)
+
+
+def may() -> PeriodReturns:
+    return period_returns("2022-05", MAY_FINANCE, central=MAY_CENTRAL, funding=FUNDING_LINES)
+
+
+def briefing_of(returns: dict[str, PeriodReturns], period="2022-07", compare_to=None, **settings) -> Briefing:
+    run = Run(Settings(**settings), period, compare_to, Path("."))
+    return Briefing(run, pd.DataFrame({"directorate": DIRECTORATES}), returns)
+
+
+def row(table: pd.DataFrame, key: str, value: str) -> pd.Series:
+    return table.set_index(key).loc[value]
+
+
+# 1. Directorate position ----------------------------------------------------------------
+
+def test_directorate_position_against_a_report_two_months_back():
+    table = finance.directorate_position(july(), may(), DIRECTORATES).set_index("directorate")
+    assert list(table.index) == ["Alpha", "Beta", finance.TOTAL_DIRECTORATES]
+    assert table["latest_budget"].tolist() == [m("15.25"), m("4"), m("19.25")]
+    assert table["forecast_outturn"].tolist() == [m("15.5"), m("3.9"), m("19.4")]
+    assert table["variance"].tolist() == [m("0.25"), m("-0.1"), m("0.15")]      # underspend negative
+    assert table["previous_variance"].tolist() == [m("0.1"), m("-0.3"), m("-0.2")]
+    assert table["change"].tolist() == [m("0.15"), m("0.2"), m("0.35")]
+    assert table["variance_pct"].tolist() == pytest.approx([100 * 0.25 / 15.25, -2.5, 100 * 0.15 / 19.25])
+    assert str(table["latest_budget"].dtype) == "Int64"
+
+
+def test_missing_comparison_period_leaves_the_comparison_columns_blank_not_zero():
+    table = finance.directorate_position(july(), None, DIRECTORATES)
+    assert table["previous_variance"].isna().all() and table["change"].isna().all()
+    assert table["variance"].iloc[-1] == m("0.15")
+    b = briefing_of({"2022-07": july()}, compare_to="2022-05")    # no returns for May were loaded
+    shown = finance.directorate_position_table(b)
+    assert shown.frame["Variance May 2022 £m"].isna().all()
+    assert "no returns for May 2022" in shown.caption
+
+
+def test_directorate_without_a_usable_return_is_blank_and_so_is_the_total():
+    current = july(finance_by={"Alpha": JULY_FINANCE["Alpha"]}, invalid={"Beta": "missing"})
+    table = finance.directorate_position(current, may(), DIRECTORATES).set_index("directorate")
+    assert table.loc["Alpha", "variance"] == m("0.25")
+    assert pd.isna(table.loc["Beta", "latest_budget"]) and pd.isna(table.loc["Beta", "variance"])
+    assert pd.isna(table.loc[finance.TOTAL_DIRECTORATES, "latest_budget"])
+
+
+def test_a_blank_cell_blanks_its_directorate_rather_than_being_left_out():
+    current = july(finance_by={**JULY_FINANCE, "Beta": lines(("Libraries", m("4"), None))})
+    table = finance.directorate_position(current, None, DIRECTORATES).set_index("directorate")
+    assert table.loc["Beta", "latest_budget"] == m("4") and pd.isna(table.loc["Beta", "forecast_outturn"])
+    assert pd.isna(table.loc[finance.TOTAL_DIRECTORATES, "forecast_outturn"])
+
+
+def test_penny_exact_totals_of_many_three_decimal_amounts():
+    amounts = [((k * 7919) % 100_000) / 1000 for k in range(4000)]         # 0.000 to 99.999, as typed
+    forecasts = [a + 0.001 for a in amounts]
+    rows = [{"service_area": f"Area {k}", "latest_budget": b, "forecast_outturn": f}
+            for k, (b, f) in enumerate(zip(pence_column(amounts), pence_column(forecasts)))]
+    current = period_returns("2022-07", {"Alpha": rows})
+    total = finance.directorate_position(current, None, ["Alpha"]).iloc[-1]
+    exact_budget = sum(Decimal(repr(a)) for a in amounts) * 100_000_000
+    assert total["latest_budget"] == int(exact_budget)
+    assert total["variance"] == 4000 * 100_000                         # 4,000 × £0.001m, to the penny
+    assert sum(amounts) * 100_000_000 != int(exact_budget)            # the float sum would have drifted
+
+
+# 2. Central budgets, net operating budget, funding ----------------------------------------
+
+def test_central_line_per_cent_is_of_the_net_operating_budget_not_of_the_line():
+    table = row(finance.central_position(july(), may(), DIRECTORATES), "line", "Interest on Balances")
+    assert table["variance"] == m("-0.5")
+    assert table["variance_pct"] == pytest.approx(100 * -0.5 / 18.25)          # not -0.5 / -2 = +25%
+    assert table["previous_variance"] == m("-0.4") and table["change"] == m("-0.1")
+    assert table["source"] == "Corporate.xlsx!Central budgets!B2, C2"
+    total = row(finance.central_position(july(), may(), DIRECTORATES), "line", finance.TOTAL_CENTRAL)
+    assert (total["latest_budget"], total["forecast_outturn"], total["variance"]) == (m("-1"), m("-1.5"), m("-0.5"))
+    assert total["variance_pct"] == pytest.approx(100 * -0.5 / 18.25)
+
+
+def test_net_operating_budget_funding_and_year_end_position():
+    table = finance.net_operating_budget(july(), may(), DIRECTORATES).set_index("line")
+    assert list(table.index) == [finance.TOTAL_DIRECTORATES, finance.TOTAL_CENTRAL, finance.NET_OPERATING_BUDGET,
+                                 "Business Rates & Council Tax funding", finance.YEAR_END]
+    nob = table.loc[finance.NET_OPERATING_BUDGET]
+    assert (nob["latest_budget"], nob["forecast_outturn"], nob["variance"]) == (m("18.25"), m("17.9"), m("-0.35"))
+    assert nob["variance_pct"] == pytest.approx(100 * -0.35 / 18.25)
+    assert nob["previous_variance"] == m("-0.6")                     # May: directorates -0.2, central -0.4
+    assert table.loc[finance.TOTAL_DIRECTORATES, "variance_pct"] == pytest.approx(100 * 0.15 / 19.25)
+    year_end = table.loc[finance.YEAR_END]
+    assert year_end[["latest_budget", "forecast_outturn", "variance"]].tolist() == [0, m("-0.35"), m("-0.35")]
+    assert pd.isna(year_end["variance_pct"])
+
+
+def test_year_end_position_is_blank_without_funding():
+    table = finance.net_operating_budget(july(funding=None), None, DIRECTORATES).set_index("line")
+    assert table.loc[finance.NET_OPERATING_BUDGET, "latest_budget"] == m("18.25")
+    assert pd.isna(table.loc[finance.YEAR_END, "variance"])
+
+
+# 3. Service areas ------------------------------------------------------------------------------
+
+def test_service_areas_subtotal_to_the_directorate_line_with_their_cells():
+    table = finance.service_areas(july(), DIRECTORATES)
+    alpha = table[table["directorate"] == "Alpha"]
+    assert alpha["kind"].tolist() == ["line", "line", "subtotal"]
+    assert alpha["variance"].tolist() == [m("0.5"), m("-0.25"), m("0.25")]
+    assert alpha["source"].tolist() == ["Alpha.xlsx!Finance!B2, C2", "Alpha.xlsx!Finance!B3, C3",
+                                        "Alpha.xlsx!Finance!B2:C3"]
+    total = table.iloc[-1]
+    assert total["directorate"] == finance.TOTAL_DIRECTORATES and total["latest_budget"] == m("19.25")
+
+
+def test_service_area_per_cent_is_blank_for_a_negative_budget():
+    current = july(finance_by={"Alpha": lines(("Grant", m("-3"), m("-3.3"))), "Beta": JULY_FINANCE["Beta"]})
+    line = finance.service_areas(current, DIRECTORATES).iloc[0]
+    assert line["variance"] == m("-0.3") and pd.isna(line["variance_pct"])
+
+
+# 4. On target? ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("variance,budget,expected", [
+    (m("2"), m("100"), True), (m("2") + 1, m("100"), False),           # exactly 2.0% is within; a penny over is not
+    (m("-2"), m("100"), True), (m("-2") - 1, m("100"), False),         # either way
+    (m("0.1"), m("-5"), True), (m("0.11"), m("-5"), False)])           # a negative net budget: its size
+def test_within_tolerance_boundaries(variance, budget, expected):
+    assert finance.within_tolerance(variance, budget, 2.0) is expected
+
+
+def test_on_target_yes_no_position_and_notes():
+    current = july(finance_by={"Alpha": [{**JULY_FINANCE["Alpha"][0], "commentary": "Winter gritting & repairs."},
+                                         JULY_FINANCE["Alpha"][1]],
+                               "Beta": JULY_FINANCE["Beta"]})
+    table = finance.on_target(current, DIRECTORATES, 2.0).set_index("directorate")
+    assert table.loc["Alpha", "on_target"] == "Yes"                    # +1.6% of 15.25
+    assert table.loc["Alpha", "position"] == "+£0.3m or +1.6%"         # 0.25 rounds half up
+    assert table.loc["Beta", "on_target"] == "No"                      # -2.5%
+    assert table.loc["Beta", "position"] == "-£0.1m or -2.5%"
+    assert table.loc["Alpha", "notes"] == "Highways: Winter gritting & repairs."
+    council = table.loc["Council (net operating budget)"]
+    assert council["variance"] == m("-0.35") and council["on_target"] == "Yes"   # -1.9% of 18.25
+    b = briefing_of({"2022-07": current}, finance_tolerance_pct=1.5)
+    shown = finance.on_target_table(b).frame.set_index("Directorate")
+    assert shown.loc["Alpha", "On target?"] == "No"                    # 1.6% is outside a 1.5% tolerance
+    assert shown.loc["Alpha", "Target"] == "Within 1.5% of net budget"
+
+
+# 5. Savings ---------------------------------------------------------------------------------------
+
+def test_savings_per_cent_achieved_per_directorate_and_in_total():
+    table = finance.savings_by_directorate(july(), DIRECTORATES).set_index("directorate")
+    assert table.loc["Alpha", "planned"] == m("3") and table.loc["Alpha", "forecast_delivered"] == m("2.5")
+    assert table.loc["Alpha", "shortfall"] == m("0.5")
+    assert table.loc["Alpha", "achieved_pct"] == pytest.approx(100 * 2.5 / 3)
+    assert table.loc["Beta", "planned"] == 0 and pd.isna(table.loc["Beta", "achieved_pct"])  # none planned
+    assert table.loc["Total savings", "achieved_pct"] == pytest.approx(100 * 2.5 / 3)
+    blank = finance.savings_by_directorate(july(invalid={"Beta": "missing"}), DIRECTORATES).set_index("directorate")
+    assert pd.isna(blank.loc["Beta", "planned"]) and pd.isna(blank.loc["Total savings", "planned"])
+
+
+def test_savings_lines_of_one_directorate():
+    table = finance.savings_lines(july(), "Alpha")
+    assert table["saving"].tolist() == ["Route review", "Depot closure", "Total savings"]
+    assert table["achieved_pct"].tolist() == pytest.approx([75.0, 100.0, 100 * 2.5 / 3])
+    assert table["source"].iloc[0] == "Alpha.xlsx!Savings!B2, C2"
+
+
+# 6. General balances ------------------------------------------------------------------------------
+
+def test_general_balances_headroom_after_an_underspend():
+    table = finance.general_balances(july(), DIRECTORATES).set_index("item")["amount"]
+    # Year end -0.35 (an underspend) adds to the opening 20: 20.35, 1.35 above the level of 19.
+    assert table.tolist() == [m("20"), m("0.35"), m("20.35"), m("19"), m("1.35")]
+    assert list(table.index)[1] == "Add forecast underspend"
+    assert list(table.index)[4] == "Headroom above the risk-assessed level"
+
+
+def test_general_balances_shortfall_after_an_overspend():
+    overspend = {"Alpha": lines(("Highways", m("10"), m("11"))), "Beta": JULY_FINANCE["Beta"]}
+    current = july(finance_by=overspend, balances=[{"item": "general balances at 1 april", "amount": m("19")},
+                                                   {"item": "Risk-assessed level", "amount": m("19")}])
+    table = finance.general_balances(current, DIRECTORATES).set_index("item")["amount"]
+    # Directorates +0.9, central -0.5: year end +0.4 (an overspend). 19 - 0.4 = 18.6, 0.4 below 19.
+    assert table.tolist() == [m("19"), m("-0.4"), m("18.6"), m("19"), m("-0.4")]
+    assert list(table.index)[1] == "Less forecast overspend"
+    assert list(table.index)[4] == "Shortfall below the risk-assessed level"
+    b = briefing_of({"2022-07": current})
+    assert finance.general_balances_table(b).title == \
+        "General balances are forecast at £18.6m, £0.4m below the risk-assessed level of £19.0m"
+
+
+# 7. Reserves and 8. DSG ----------------------------------------------------------------------------
+
+def test_reserves_closing_balances_and_total():
+    table = finance.reserves(july()).set_index("reserve")
+    assert table["forecast_closing"].tolist() == [m("3.8"), m("2.5"), m("6.3")]
+    assert table.loc["Total reserves", ["opening", "forecast_movement"]].tolist() == [m("7"), m("-0.7")]
+
+
+def test_dsg_closing_deficit_per_block_and_in_total():
+    table = finance.dedicated_schools_grant(july()).set_index("block")
+    assert table["closing_deficit"].tolist() == [m("0.2"), m("47.5"), m("47.7")]
+    assert table.loc["Total", "in_year_deficit"] == m("17.3")
+
+
+# 9. Trend ----------------------------------------------------------------------------------------------
+
+def test_trend_has_a_column_per_month_of_the_year_and_blanks_a_month_without_returns():
+    april = period_returns("2022-04", {"Alpha": lines(("Highways", m("10"), m("10"))),
+                                       "Beta": lines(("Libraries", m("4"), m("4.2")))})
+    returns = {"2022-03": period_returns("2022-03", {"Alpha": lines(("X", m("1"), m("9")))}),   # last year
+               "2022-04": april, "2022-05": may(), "2022-07": july()}
+    trend = finance.variance_trend(returns, "2022-07", DIRECTORATES).set_index("directorate")
+    assert list(trend.columns) == ["2022-04", "2022-05", "2022-06", "2022-07"]
+    assert trend.loc["Alpha"].tolist()[:2] == [0, m("0.1")] and trend.loc["Alpha", "2022-07"] == m("0.25")
+    assert trend.loc["Beta", "2022-04"] == m("0.2") and trend.loc["Beta", "2022-07"] == m("-0.1")
+    assert trend["2022-06"].isna().all()
+    assert trend.loc[finance.TOTAL_DIRECTORATES, "2022-05"] == m("-0.2")
+    b = briefing_of(returns)
+    assert finance.trend_table(b).title == \
+        "The directorate forecast variance moved from +£0.2m in April to +£0.2m in July"
+
+
+# 10. Narrative ------------------------------------------------------------------------------------------
+
+def test_narrative_states_every_figure_computed():
+    b = briefing_of({"2022-05": may(), "2022-07": july()}, compare_to="2022-05")
+    text = finance.narrative_text(b)
+    assert "The forecast directorate overspend is £0.2m or 0.8% of the budget." in text        # 0.15 of 19.25
+    assert "The directorate variance has risen by £0.4m since May 2022." in text               # +0.35
+    assert ("The overall forecast underspend is £0.4m or 1.9% of the net operating budget after taking account "
+            "of a forecast underspend of £0.5m on budgets held centrally.") in text            # -0.35 of 18.25
+    assert ("After taking account of the forecast underspend of £0.4m, general balances will be £20.4m, "
+            "£1.4m above the risk-assessed level of £19.0m.") in text                          # 20.35, 1.35
+    assert "£2.5m of the £3.0m planned savings (83.3%) are forecast to be delivered." in text
+    assert "cumulative deficit to £47.7m, £47.5m of it on the High Needs block." in text
+
+
+def test_narrative_is_escaped_html_and_comes_first_in_the_section():
+    assert finance.Narrative("Assets & <Investments>")._repr_html_() == \
+        '<p class="narrative">Assets &amp; &lt;Investments&gt;</p>'
+    b = briefing_of({"2022-05": may(), "2022-07": july()}, compare_to="2022-05")
+    items = finance.tables(b)
+    assert isinstance(items[0], finance.Narrative)
+    assert [type(i).__name__ for i in items[1:3]] == ["Table", "Chart"]
+
+
+def test_narrative_says_when_the_position_is_not_available():
+    b = briefing_of({"2022-07": july(finance_by={"Alpha": JULY_FINANCE["Alpha"]}, invalid={"Beta": "missing"})})
+    assert "no usable return from Beta" in finance.narrative_text(b)
+
+
+# Checks ---------------------------------------------------------------------------------------------------
+
+def test_stated_variance_check_flags_the_line_with_both_figures_and_its_cells():
+    broken = {"Alpha": lines(("Highways", m("10"), m("10.5"), m("0.56")),           # 0.06 out: flagged
+                             ("Waste", m("5.25"), m("5"), m("-0.2"))),              # exactly 0.05 out: passes
+              "Beta": JULY_FINANCE["Beta"]}
+    b = briefing_of({"2022-07": july(finance_by=broken)})
+    table = finance.checks(b)
+    failed = table[table["result"] == finance.FAILED]
+    assert len(failed) == 1
+    line = failed.iloc[0]
+    assert "'Highways', Alpha" in line["check"]
+    assert (line["figure"], line["expected"], line["difference"]) == (m("0.56"), m("0.5"), m("0.06"))
+    assert "Alpha.xlsx!Finance!D2" in line["where"] and "B2, C2" in line["where"]
+    assert table.index[table["result"] == finance.FAILED].tolist() == [0]          # failures first
+
+
+def test_lines_with_no_stated_variance_are_not_checked_and_central_lines_are():
+    b = briefing_of({"2022-07": july(finance_by={"Alpha": lines(("Highways", m("1"), m("2"))),
+                                                 "Beta": JULY_FINANCE["Beta"]},
+                                     central=lines(("Interest on Balances", m("-2"), m("-2.5"), m("0.5"))))})
+    table = finance.checks(b)
+    stated = table[table["check"].str.startswith("Stated variance")]
+    assert not stated["check"].str.contains("Highways").any()
+    central = stated[stated["check"].str.contains("Interest on Balances")].iloc[0]
+    assert central["result"] == finance.FAILED and central["expected"] == m("-0.5")
+    assert central["where"].startswith("Corporate.xlsx!Central budgets!D2")
+
+
+def test_service_area_check_catches_an_aggregation_that_does_not_match():
+    current = july()
+    position = finance.directorate_position(current, None, DIRECTORATES)
+    detail = finance.service_areas(current, DIRECTORATES)
+    assert all(c["result"] == finance.PASSED for c in finance.service_area_checks(position, detail))
+    wrong = position.copy()
+    wrong.loc[wrong["directorate"] == "Beta", "forecast_outturn"] = m("3.8")
+    failed = [c for c in finance.service_area_checks(wrong, detail) if c["result"] == finance.FAILED]
+    assert [(c["check"], c["figure"], c["expected"]) for c in failed] == [
+        ("Service areas add up to the directorate forecast outturn: Beta", m("3.8"), m("3.9"))]
+    dropped = detail[~((detail["directorate"] == "Alpha") & (detail["service_area"] == "Waste"))]
+    failed = [c for c in finance.service_area_checks(position, dropped) if c["result"] == finance.FAILED]
+    assert {c["check"].split(": ")[1] for c in failed} == {"Alpha"}
+
+
+def test_funding_check_is_to_the_penny_and_missing_returns_are_named():
+    b = briefing_of({"2022-07": july()})
+    assert finance.checks(b)["result"].eq(finance.PASSED).all()
+    short = lines(("Business Rates & Council Tax funding", m("-18.25") + 1, m("-18.25") + 1, 0))
+    b = briefing_of({"2022-07": july(funding=short, finance_by={"Alpha": JULY_FINANCE["Alpha"]},
+                                     invalid={"Beta": "no return from Beta for 2022-07"})})
+    table = finance.checks(b).set_index("check")
+    assert table.loc["Usable return for the period: Beta", "result"] == finance.FAILED
+    assert "no return from Beta" in table.loc["Usable return for the period: Beta", "where"]
+    funding = table.loc[table.index.str.startswith("Net operating budget equals funding")].iloc[0]
+    assert funding["result"] == finance.FAILED      # the net operating budget is blank without Beta
+    b = briefing_of({"2022-07": july(funding=short)})
+    table = finance.checks(b).set_index("check")
+    funding = table.loc[table.index.str.startswith("Net operating budget equals funding")].iloc[0]
+    assert funding["result"] == finance.FAILED and funding["difference"] == 1     # one penny
+
+
+def test_directorate_tables_for_its_own_briefing():
+    b = briefing_of({"2022-05": may(), "2022-07": july()}, compare_to="2022-05")
+    items = finance.directorate_tables(b, "Alpha")
+    assert [t.key for t in items] == ["Financial position", "Service areas", "Savings", "On target"]
+    position = items[0].frame.iloc[0]
+    assert position["Directorate"] == "Alpha" and position["Variance July 2022 £m"] == m("0.25")
+    assert items[1].frame["Directorate"].tolist() == ["Alpha"] * 3          # lines and their subtotal
+    assert items[2].frame["Saving"].tolist() == ["Route review", "Depot closure", "Total savings"]
+    assert items[3].frame["On target?"].tolist() == ["Yes"]
+    assert items[0].title == "Alpha forecasts an overspend of £0.3m (1.6% of budget)"
+
+
+# The bundled data ----------------------------------------------------------------------------------------
+
+PERIOD = "2022-07"
+
+
+def raw_finance(data_dir: Path, period: str, directorate: str) -> tuple[int, int]:
+    """A directorate's budget and forecast in pence, added up from the cells with openpyxl."""
+    sheet = load_workbook(data_dir / "returns" / period / f"{directorate}.xlsx", read_only=True)["Finance"]
+    rows = list(sheet.iter_rows(values_only=True))
+    head = [str(h).strip() for h in rows[0]]
+    b, f = head.index("Latest budget £m"), head.index("Forecast outturn £m")
+    budget = sum(Decimal(repr(r[b])) for r in rows[1:] if r[b] is not None)
+    forecast = sum(Decimal(repr(r[f])) for r in rows[1:] if r[f] is not None)
+    return int(budget * 100_000_000), int(forecast * 100_000_000)
+
+
+@pytest.fixture(scope="module")
+def bundled(data_dir):
+    return build_briefing(check_parameters(PERIOD, compare_to="2022-05", data_dir=str(data_dir)))
+
+
+def test_bundled_briefing_shows_every_finance_table_and_its_checks_pass(bundled):
+    items = finance.tables(bundled)
+    keys = [i.key for i in items if isinstance(i, Table)]
+    assert keys == ["Directorate position", "Central budgets", "Net operating budget", "Service areas", "On target",
+                    "Savings", "General balances", "Reserves", "Dedicated Schools Grant", "Forecast trend"]
+    assert {i.key for i in items if isinstance(i, Chart)} >= {"chart-variance", "chart-savings", "chart-balances",
+                                                              "chart-variance-trend"}
+    assert all(not i.frame.empty for i in items if isinstance(i, Table))
+    checks = finance.checks(bundled)
+    assert len(checks) > 40 and checks["result"].eq(finance.PASSED).all()
+    assert finance.check_tables(bundled)[0].title == f"All {len(checks)} finance checks passed"
+    assert "Checks" in [t.key for t in bundled.tables()]
+
+
+def test_bundled_position_matches_the_raw_cells_now_and_two_months_back(bundled, data_dir):
+    table = finance.directorate_position(bundled.current, bundled.comparison, bundled.directorates)
+    table = table.set_index("directorate")
+    for directorate in bundled.directorates:
+        budget, forecast = raw_finance(data_dir, PERIOD, directorate)
+        then_budget, then_forecast = raw_finance(data_dir, "2022-05", directorate)
+        assert table.loc[directorate, "latest_budget"] == budget
+        assert table.loc[directorate, "variance"] == forecast - budget
+        assert table.loc[directorate, "previous_variance"] == then_forecast - then_budget
+    expected = sum(raw_finance(data_dir, PERIOD, d)[1] - raw_finance(data_dir, PERIOD, d)[0]
+                   for d in bundled.directorates)
+    assert table.loc[finance.TOTAL_DIRECTORATES, "variance"] == expected
+
+
+@pytest.fixture
+def data_copy(data_dir, tmp_path) -> Path:
+    copy = tmp_path / "data"
+    shutil.copytree(data_dir, copy)
+    return copy
+
+
+def test_a_broken_stated_variance_is_flagged_with_its_cell(data_copy):
+    path = data_copy / "returns" / PERIOD / "Children's Services.xlsx"
+    book = load_workbook(path)
+    sheet = book["Finance"]
+    assert sheet["D1"].value.strip() == "Variance £m" and sheet["A3"].value == "Children's Social Care"
+    sheet["D3"] = sheet["D3"].value + 1.0                              # £1m out
+    book.save(path)
+    b = build_briefing(check_parameters(PERIOD, data_dir=str(data_copy)))
+    table = finance.checks(b)
+    failed = table[table["result"] == finance.FAILED]
+    assert len(failed) == 1
+    line = failed.iloc[0]
+    assert "Children's Services.xlsx!Finance!D3" in line["where"]
+    assert "'Children's Social Care', Children's Services" in line["check"]
+    assert line["difference"] == 100_000_000
+    shown = finance.check_tables(b)[0]
+    assert shown.title == f"1 of {len(table)} finance checks failed"
+
+
+def test_a_missing_return_is_named_and_the_section_still_builds(data_copy):
+    (data_copy / "returns" / PERIOD / "Public Health.xlsx").unlink()
+    b = build_briefing(check_parameters(PERIOD, data_dir=str(data_copy)))
+    table = finance.checks(b).set_index("check")
+    assert table.loc["Usable return for the period: Public Health", "result"] == finance.FAILED
+    position = finance.directorate_position(b.current, b.comparison, b.directorates).set_index("directorate")
+    assert pd.isna(position.loc["Public Health", "variance"])
+    assert pd.isna(position.loc[finance.TOTAL_DIRECTORATES, "variance"])
+    items = finance.tables(b)
+    assert "no usable return from Public Health" in items[0].text
+
+
+def test_checks_table_shows_figures_to_the_thousand_and_differences_to_the_penny():
+    broken = {"Alpha": lines(("Highways", m("10"), m("10.5"), m("0.56")), ("Waste", m("5.25"), m("5"))),
+              "Beta": JULY_FINANCE["Beta"]}
+    short = lines(("Business Rates & Council Tax funding", m("-18.25") + 1, m("-18.25") + 1))
+    frame = finance.check_tables(briefing_of({"2022-07": july(finance_by=broken, funding=short)}))[0].frame
+    failed = frame[frame["Result"] == finance.FAILED].set_index("Check")
+    highways = failed.loc[failed.index.str.contains("Highways")].iloc[0]
+    assert highways[["Figure", "Should be", "Difference"]].tolist() == ["£0.560m", "£0.500m", "£60,000.00"]
+    funding = failed.loc[failed.index.str.startswith("Net operating budget")].iloc[0]
+    assert funding["Difference"] == "£0.01"
