@@ -17,11 +17,10 @@ PERIOD = "2022-07"
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory, data_dir):
-    """One run of the real command for a period of the bundled data, shared by these tests."""
-    out = tmp_path_factory.mktemp("output")
-    code = cli.main(["run", PERIOD, "--output-dir", str(out), "--jobs", "1", "--no-progress"])
-    assert code == 0
+def built(built_period):
+    """The output folder of the session's one run of the real command on the bundled data."""
+    out, period = built_period
+    assert period == PERIOD
     return out
 
 

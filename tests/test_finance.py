@@ -343,7 +343,8 @@ def test_narrative_is_escaped_html_and_comes_first_in_the_section():
     b = briefing_of({"2022-05": may(), "2022-07": july()}, compare_to="2022-05")
     items = finance.tables(b)
     assert isinstance(items[0], finance.Narrative)
-    assert [type(i).__name__ for i in items[1:3]] == ["Table", "Chart"]
+    assert [type(i).__name__ for i in items[1:3]] == ["Chart", "Table"]
+    assert items[1].table_key == items[2].key == "Directorate position"  # the chart points to its table
 
 
 def test_narrative_says_when_the_position_is_not_available():
@@ -495,8 +496,10 @@ def test_a_broken_stated_variance_is_flagged_with_its_cell(data_copy):
     assert "Children's Services.xlsx!Finance!D3" in line["where"]
     assert "'Children's Social Care', Children's Services" in line["check"]
     assert line["difference"] == 100_000_000
-    shown = finance.check_tables(b)[0]
+    shown, flagged = finance.check_tables(b)
     assert shown.title == f"1 of {len(table)} finance checks failed"
+    assert shown.frame.set_index("Check")["Failed"].sum() == 1
+    assert flagged.frame["Cells"].str.contains("Children's Services.xlsx!Finance!D3", regex=False).tolist() == [True]
 
 
 def test_a_missing_return_is_named_and_the_section_still_builds(data_copy):
@@ -515,7 +518,7 @@ def test_checks_table_shows_figures_to_the_thousand_and_differences_to_the_penny
     broken = {"Alpha": lines(("Highways", m("10"), m("10.5"), m("0.56")), ("Waste", m("5.25"), m("5"))),
               "Beta": JULY_FINANCE["Beta"]}
     short = lines(("Business Rates & Council Tax funding", m("-18.25") + 1, m("-18.25") + 1))
-    frame = finance.check_tables(briefing_of({"2022-07": july(finance_by=broken, funding=short)}))[0].frame
+    frame = finance.check_tables(briefing_of({"2022-07": july(finance_by=broken, funding=short)}))[1].frame
     failed = frame[frame["Result"] == finance.FAILED].set_index("Check")
     highways = failed.loc[failed.index.str.contains("Highways")].iloc[0]
     assert highways[["Figure", "Should be", "Difference"]].tolist() == ["£0.560m", "£0.500m", "£60,000.00"]

@@ -26,7 +26,7 @@ from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .money import millions
+from .money import format_millions, millions
 from .tables import Table, element_id
 
 try:  # the Analysis Function style and palette, when afcharts is installed
@@ -396,8 +396,9 @@ def balances_chart(opening: int, movement: int, forecast: int, risk_assessed: in
     values = [millions(opening), millions(movement), millions(forecast)]
     level = millions(risk_assessed)
     gap = values[2] - level
-    title = (f"General balances are forecast at £{values[2]:,.1f}m, £{abs(gap):,.1f}m "
-             f"{'above' if gap >= 0 else 'below'} the risk-assessed level of £{level:,.1f}m")
+    title = (f"General balances are forecast at {format_millions(forecast)}, "
+             f"{format_millions(abs(forecast - risk_assessed))} {'above' if gap >= 0 else 'below'} the "
+             f"risk-assessed level of {format_millions(risk_assessed)}")
     alt = (f"Bar chart of general balances in £m: opening £{values[0]:,.1f}m, forecast movement "
            f"{_signed(values[1])}, forecast balance £{values[2]:,.1f}m, against a dashed line at the "
            f"risk-assessed level of £{level:,.1f}m. The forecast balance is £{abs(gap):,.1f}m "
@@ -441,7 +442,7 @@ def savings_chart(savings: pd.DataFrame, table_key: str | None = None) -> Chart:
     total_p = int(frame["planned"].fillna(0).sum())
     total_d = int(frame["forecast_delivered"].fillna(0).sum())
     pct = 100 * total_d / total_p if total_p else 0.0
-    title = (f"£{millions(total_d):,.1f}m of the £{millions(total_p):,.1f}m savings planned ({pct:.0f}%) "
+    title = (f"{format_millions(total_d)} of the {format_millions(total_p)} savings planned ({pct:.0f}%) "
              "is forecast to be delivered")
     rows = [f"{d}: planned {p:,.1f}, forecast delivered {q:,.1f}"
             for d, p, q in zip(frame["directorate"], planned, delivered)]

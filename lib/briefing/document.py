@@ -153,9 +153,11 @@ class Briefing:
     def tables(self) -> list[Table]:
         """Every table of the briefing, in the order shown (and the order of tables.xlsx).
 
-        A chart's own table of figures is included where the chart shows it.
+        A chart's own table of figures is included where the chart shows it,
+        and, last, every finance check line (the Checks section shows only the
+        failures).
         """
-        return section_tables(self._sections.values())
+        return [*section_tables(self._sections.values()), finance.all_checks_table(self)]
 
     def for_directorate(self, directorate: str) -> "DirectorateBriefing":
         """One directorate's own briefing, drawn from this period's figures."""

@@ -776,22 +776,26 @@ def trend_table(b) -> Table:
 
 
 def tables(b) -> list:
-    """The financial position section of the briefing, in order: narrative, then tables and charts."""
-    items: list = [narrative(b), directorate_position_table(b)]
+    """The financial position section of the briefing, in order: narrative, then tables and charts.
+
+    Each chart comes just before the table holding its figures and links to
+    it, so no figure is printed twice.
+    """
     position = directorate_position(b.current, b.comparison, b.directorates).iloc[:-1]
-    items.append(charts.variance_chart(position))
-    items += [central_position_table(b), net_operating_budget_table(b), service_areas_table(b), on_target_table(b),
-              savings_table(b)]
     savings = savings_by_directorate(b.current, b.directorates).iloc[:-1]
-    items.append(charts.savings_chart(savings))
-    items.append(general_balances_table(b))
     amounts = general_balances(b.current, b.directorates)["amount"]
-    if amounts.notna().all():
-        items.append(charts.balances_chart(*(int(amounts.iloc[i]) for i in (0, 1, 2, 3))))
-    items += [reserves_table(b), dsg_table(b), trend_table(b)]
     trend = variance_trend(b.returns, b.period, b.directorates).iloc[:-1]
     months = [c for c in trend.columns if c != "directorate"]
-    items.append(charts.variance_trend_chart(trend, [month_name(m)[:3] for m in months]))
+    items: list = [narrative(b), charts.variance_chart(position, "Directorate position"),
+                   directorate_position_table(b), central_position_table(b), net_operating_budget_table(b),
+                   service_areas_table(b), on_target_table(b), charts.savings_chart(savings, "Savings"),
+                   savings_table(b)]
+    if amounts.notna().all():
+        items.append(charts.balances_chart(*(int(amounts.iloc[i]) for i in (0, 1, 2, 3)),
+                                           table_key="General balances"))
+    items += [general_balances_table(b), reserves_table(b), dsg_table(b),
+              charts.variance_trend_chart(trend, [month_name(m)[:3] for m in months], "Forecast trend"),
+              trend_table(b)]
     return items
 
 
@@ -885,23 +889,65 @@ def checks(b) -> pd.DataFrame:
         .reset_index(drop=True)
 
 
+CHECKS_CAPTION = ("'Figure' is what the return or table states, 'Should be' what the check computes; both "
+                  "are shown to the £1,000 returns are typed in, and the difference to the penny.")
+
+
+def _checks_frame(table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"Check": table["check"], "Result": table["result"],
+                         "Figure": [_exact_millions(v) for v in table["figure"]],
+                         "Should be": [_exact_millions(v) for v in table["expected"]],
+                         "Difference": [_pounds(v) for v in table["difference"]], "Cells": table["where"]})
+
+
+def check_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """How many lines each kind of check looked at, and how many passed and failed.
+
+    The kind is the check's text before its colon ("Stated variance equals
+    forecast − budget (within £0.05m)", "Usable return for the period", ...).
+    """
+    kinds = table["check"].str.split(":", n=1).str[0]
+    summary = table.assign(kind=kinds, passed=table["result"].eq(PASSED).astype(int),
+                           failed=table["result"].eq(FAILED).astype(int)) \
+        .groupby("kind", sort=False)[["passed", "failed"]].sum().reset_index()
+    return summary.assign(checked=summary["passed"] + summary["failed"])[["kind", "checked", "passed", "failed"]]
+
+
 def check_tables(b) -> list[Table]:
-    """The checks section: arithmetic and completeness checks on the finance returns."""
+    """The checks section: a count of each kind of check, then every line that failed, with its cells.
+
+    Every line checked, passed or not, is in tables.xlsx (``all_checks_table``).
+    """
     table = checks(b)
     failed = int((table["result"] == FAILED).sum())
     title = f"All {len(table)} finance checks passed" if not failed else \
         f"{failed} of {len(table)} finance checks failed"
-    frame = pd.DataFrame({"Check": table["check"], "Result": table["result"],
-                          "Figure": [_exact_millions(v) for v in table["figure"]],
-                          "Should be": [_exact_millions(v) for v in table["expected"]],
-                          "Difference": [_pounds(v) for v in table["difference"]], "Cells": table["where"]})
-    return [Table("Checks", title, frame,
-                  caption="Checks on this period's finance returns, failures first: stated variances against "
-                          "forecast less budget; service areas against the directorate figures; the net operating "
-                          "budget against funding; a usable return from every directorate. 'Figure' is what the "
-                          "return or table states, 'Should be' what the check computes; both are shown to the "
-                          "£1,000 returns are typed in, and the difference to the penny.",
-                  source="directorate returns, Finance sheets; Corporate return", row_header=False)]
+    summary = check_summary(table).rename(columns={"kind": "Check", "checked": "Lines checked",
+                                                   "passed": "Passed", "failed": "Failed"})
+    flagged = table[table["result"] == FAILED]
+    return [Table("Checks", title, summary,
+                  caption="Checks on this period's finance returns: stated variances against forecast less "
+                          "budget; service areas against the directorate figures; the net operating budget "
+                          "against funding; a usable return from every directorate. Every line checked is in "
+                          "the Excel tables, sheet 'All checks'.",
+                  formats={"Lines checked": "int", "Passed": "int", "Failed": "int"},
+                  source="directorate returns, Finance sheets; Corporate return"),
+            Table("Flagged checks", _plural_lines(failed), _checks_frame(flagged),
+                  caption="Checks that failed, with the figures and the cells they came from. " + CHECKS_CAPTION,
+                  source="directorate returns, Finance sheets; Corporate return",
+                  empty_text="No line was flagged: every check passed.")]
+
+
+def _plural_lines(n: int) -> str:
+    return "No line was flagged" if n == 0 else f"{n} line{'s' if n != 1 else ''} flagged for the finance team to check"
+
+
+def all_checks_table(b) -> Table:
+    """Every line checked, failures first, for tables.xlsx: the full audit trail of the checks section."""
+    table = checks(b)
+    return Table("All checks", f"{len(table)} finance checks, failures first", _checks_frame(table),
+                 caption="Every finance check on this period's returns, failures first. " + CHECKS_CAPTION,
+                 source="directorate returns, Finance sheets; Corporate return")
 
 
 def _exact_millions(pence) -> str:
