@@ -263,8 +263,8 @@ def status_changes(current: pd.DataFrame, comparison: pd.DataFrame | None,
     table = pd.DataFrame({"measure_id": ids})
     names = now["measure"].combine_first(before["measure"])
     table["measure"] = table["measure_id"].map(names)
-    table["before"] = table["measure_id"].map(before["rag"]).fillna(NOT_DUE)
-    table["now"] = table["measure_id"].map(now["rag"]).fillna(NOT_DUE)
+    table["before"] = table["measure_id"].map(before["rag"].astype(object)).astype(object).fillna(NOT_DUE)
+    table["now"] = table["measure_id"].map(now["rag"].astype(object)).astype(object).fillna(NOT_DUE)
     registered = table["measure_id"].isin(register_ids if register_ids is not None else now.index)
     moves = {f"{a} to {b}": (table["before"] == a) & (table["now"] == b) for a, b in CHANGES}
     moves[NEWLY_RATED] = table["now"].isin(RATED) & ~table["before"].isin(RATED)
