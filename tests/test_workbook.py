@@ -55,7 +55,7 @@ def test_text_in_a_money_column_is_an_error_at_its_cell(xlsx):
 
 @pytest.mark.parametrize("content,message", [
     (b"Measure ID,Actual\nM1,3\n", "not an Excel workbook"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "old .xls workbook or is password-protected"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "file is an old .xls workbook"),
     (b"PK\x03\x04 broken", "corrupt"),
 ])
 def test_files_that_are_not_workbooks_get_a_clear_error(tmp_path, content, message):

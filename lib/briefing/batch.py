@@ -7,27 +7,52 @@ the package's template. A document is staged in a temporary folder and only
 moved into ``output/<period>/`` when every step succeeded, so a failed run never
 replaces a good briefing.
 
-Speed: a worker keeps one kernel alive and reuses it for document after
-document, clearing the user namespace in between, and reuses one HTML exporter.
-``fresh_kernel=True`` starts a kernel per document instead (slower; used to
-show the reuse leaks no state).
+Speed (what each step gave is measured in ``benchmarks/README.md``):
+
+* a worker keeps one kernel alive for document after document, clearing the
+  user namespace in between (``%reset -f``), and reuses one HTML exporter, so
+  process, kernel and import start-up are paid once per worker, not per document;
+* the kernel is launched the moment its worker starts and told at once to import
+  the package, so its start-up overlaps the planning of the run; it talks to the
+  worker over IPC sockets (no ports to race for, nothing on the network);
+* the package remembers what it read (``briefing.cache``), so a worker handed the
+  documents of one period in a row, as the scheduler here does where it can,
+  loads and rates that period once;
+* kernels are shut down at once: they hold nothing worth a graceful wait.
+
+A document that fails takes its kernel with it: the next document gets a new
+kernel, so a dead, still-busy or half-changed kernel cannot spoil it.
+
+``fresh_kernel=True`` starts a new kernel for every document instead (slower;
+the tests use it to show that reusing a kernel leaks nothing between documents).
 """
 from __future__ import annotations
 
+import contextvars
 import multiprocessing
 import os
 import queue
 import shutil
+import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Sequence
 
-from .paths import NOTEBOOKS_DIR, safe_child
-from .periods import label
+from .paths import NOTEBOOKS_DIR
 
 KERNEL_NAME = "python3"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+STARTUP_TIMEOUT = 60
+# Run in a new kernel before its first document. Importing the package while the
+# run is still being planned takes pandas' and matplotlib's import off the first
+# document's time. Freezing what the imports made keeps it out of the garbage
+# collection that IPython's %reset runs between documents (0.2 s a document
+# otherwise). Both leave the user namespace empty.
+WARM_UP = "__import__('briefing.document'); __import__('gc').freeze()"
+RESET = "%reset -f"
+SKIPPED = "skipped: an earlier document failed (--fail-fast)"
 
 
 @dataclass(frozen=True)
@@ -43,8 +68,8 @@ class Job:
 
     @property
     def name(self) -> str:
-        return f"{self.period} {self.html_path.parent.name + '/' if self.html_path.parent.name != self.period else ''}" \
-               f"{self.html_path.stem}"
+        folder = self.html_path.parent.name
+        return f"{self.period} {folder + '/' if folder != self.period else ''}{self.html_path.stem}"
 
 
 @dataclass
@@ -58,16 +83,21 @@ class Result:
     outputs: list[Path] = field(default_factory=list)
 
 
+class KernelNotReady(RuntimeError):
+    """The kernel did not answer within ``STARTUP_TIMEOUT`` seconds, or died starting."""
+
+
 class NotebookRunner:
     """Executes notebooks on a kernel it keeps alive, and converts them to HTML."""
 
-    def __init__(self, fresh_kernel: bool = False, cwd: Path = NOTEBOOKS_DIR, start_lock=None):
+    def __init__(self, fresh_kernel: bool = False, cwd: Path = NOTEBOOKS_DIR):
         self.fresh_kernel = fresh_kernel
         self.cwd = Path(cwd)
-        self.start_lock = start_lock
         self.km = None
         self.kc = None
+        self.ready = False
         self.used = False
+        self._folder: str | None = None
         self._exporter = None
 
     @property
@@ -79,6 +109,14 @@ class NotebookRunner:
                                           exclude_output_prompt=True, exclude_anchor_links=True)
         return self._exporter
 
+    def prime(self) -> None:
+        """Load the template and the notebook machinery now, while the kernel is starting, not in the first document."""
+        import nbformat
+        from nbclient import NotebookClient  # noqa: F401 - imported for its start-up cost
+        from papermill.parameterize import parameterize_notebook  # noqa: F401
+
+        self.to_html(nbformat.v4.new_notebook(), "warm-up")
+
     @staticmethod
     def prepare(notebook: Path, parameters: dict):
         """The notebook with its parameters injected after the ``parameters`` cell, as papermill does."""
@@ -88,45 +126,81 @@ class NotebookRunner:
         nb = load_notebook_node(str(notebook))
         return parameterize_notebook(nb, parameters, kernel_name=KERNEL_NAME, language="python")
 
-    def _client(self, nb, timeout: int):
-        from nbclient import NotebookClient
-
-        client = NotebookClient(nb, km=self.km, kernel_name=KERNEL_NAME, timeout=timeout,
-                                resources={"metadata": {"path": str(self.cwd)}})
-        client.kc = self.kc
-        return client
-
-    def _start_kernel(self) -> None:
-        import nbformat
+    def start(self) -> None:
+        """Launch the kernel and ask it to import the package, without waiting for either."""
+        from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
-        from nbclient import NotebookClient
 
-        starter = NotebookClient(nbformat.v4.new_notebook(), kernel_name=KERNEL_NAME)
-        lock = self.start_lock
-        if lock is not None:
-            lock.acquire()  # kernels started at the same instant can pick the same ports
-        try:
-            starter.km = starter.create_kernel_manager()
-            run_sync(starter.async_start_new_kernel)(cwd=str(self.cwd))
-            run_sync(starter.async_start_new_kernel_client)()
-        finally:
-            if lock is not None:
-                lock.release()
-        self.km, self.kc, self.used = starter.km, starter.kc, False
+        self._folder = tempfile.mkdtemp(prefix="briefing-kernel-")
+        km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc",
+                                connection_file=os.path.join(self._folder, "kernel.json"))
+        run_sync(km.start_kernel)(cwd=str(self.cwd), extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        kc = km.client()
+        kc.start_channels()
+        kc.allow_stdin = False
+        kc.execute(WARM_UP, silent=True, store_history=False)
+        self.km, self.kc, self.ready, self.used = km, kc, False, False
+
+    async def _until_ready(self) -> None:
+        """Wait until the kernel answers on its shell channel and its output (IOPub) is seen to arrive.
+
+        Like jupyter_client's ``wait_for_ready``, but without its final 0.2 s
+        wait for silence: the executor ignores output that is not its own.
+        """
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            msg_id = self.kc.kernel_info()
+            while True:
+                try:
+                    reply = await self.kc.shell_channel.get_msg(timeout=1)
+                except queue.Empty:
+                    break
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    try:
+                        await self.kc.iopub_channel.get_msg(timeout=0.2)
+                        return
+                    except queue.Empty:
+                        break  # output not connected yet: ask again
+            if not await self.km.is_alive():
+                raise KernelNotReady("the kernel died while starting")
+        raise KernelNotReady(f"the kernel did not start within {STARTUP_TIMEOUT} s")
 
     def run(self, nb, timeout: int = 600):
         """Execute ``nb`` in place (raises on a failed cell, leaving the error in the notebook)."""
-        if self.fresh_kernel:
+        from jupyter_core.utils import run_sync
+        from nbclient import NotebookClient
+
+        if self.fresh_kernel and self.used:
             self.close()
-        if self.km is None:
-            self._start_kernel()
-        if self.used:
-            import nbformat
-            scratch = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%reset -f")])
-            self._client(scratch, 60).execute()
-        self.used = True
-        self._client(nb, timeout).execute()
+        try:
+            if self.km is None:
+                self.start()
+            if not self.ready:
+                run_sync(self._until_ready)()
+                self.ready = True
+            if self.used:
+                # Queued ahead of the document's cells on the same channel, so it runs first.
+                self.kc.execute(RESET, silent=True, store_history=False)
+            self.used = True
+            client = NotebookClient(nb, km=self.km, kernel_name=KERNEL_NAME, timeout=timeout,
+                                    resources={"metadata": {"path": str(self.cwd)}})
+            client.kc = self.kc
+            client.execute()
+        except BaseException:
+            self.close()  # a failed document may leave its kernel dead, busy or half-changed: the next gets a new one
+            raise
         return nb
+
+    def early(self, *steps: Callable[[], None]) -> None:
+        """Run start-up steps (``start``, ``prime``) ahead of the first document, so they overlap other work.
+
+        A step that fails is run again by the first document, which reports why.
+        """
+        try:
+            for step in steps:
+                step()
+        except Exception:  # noqa: BLE001 - reported by the first document, which needs the same steps
+            self.close()
 
     def to_html(self, nb, title: str) -> str:
         """The executed notebook as the briefing's self-contained HTML."""
@@ -140,14 +214,17 @@ class NotebookRunner:
         if self.kc is not None:
             try:
                 self.kc.stop_channels()
-            except Exception:
+            except Exception:  # noqa: BLE001 - closing must not hide the run's own result
                 pass
         if self.km is not None:
             try:
                 run_sync(self.km.shutdown_kernel)(now=True)
-            except Exception:
+            except Exception:  # noqa: BLE001
                 pass
-        self.km = self.kc = None
+        if self._folder:
+            shutil.rmtree(self._folder, ignore_errors=True)
+        self.km = self.kc = self._folder = None
+        self.ready = False
 
 
 def failure_summary(nb, exc: BaseException) -> str:
@@ -190,65 +267,142 @@ def build_document(runner: NotebookRunner, job: Job) -> Result:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _worker_main(fresh_kernel: bool, lock, stop, jobs, results) -> None:
-    """A worker process: build jobs from the queue on one kept-alive kernel until told to stop."""
-    runner = NotebookRunner(fresh_kernel=fresh_kernel, start_lock=lock)
+def next_job(pending: Sequence[int], jobs: Sequence[Job], last_period: str | None, busy: set[str]) -> int:
+    """Which pending job an idle worker takes next.
+
+    One of the period it built last, if any is left (that period's briefing is
+    already loaded and rated in its kernel); else the first of a period no
+    other worker is building (so two workers do not both load the same
+    period); else the first pending job.
+    """
+    for wanted in (lambda job: job.period == last_period, lambda job: job.period not in busy):
+        for index in pending:
+            if wanted(jobs[index]):
+                return index
+    return pending[0]
+
+
+def _progress_bar(total: int, progress: bool):
+    from tqdm import tqdm
+    return tqdm(total=total, unit="doc", disable=not progress, dynamic_ncols=True)
+
+
+JobsOrPlan = Sequence[Job] | Callable[[], Sequence[Job]]
+
+
+def run_jobs(jobs: JobsOrPlan, workers: int = 1, fresh_kernel: bool = False, fail_fast: bool = False,
+             progress: bool = True) -> list[Result]:
+    """Build every job, ``workers`` at a time; failures are collected, not raised.
+
+    ``jobs`` is the list of jobs, or a function that plans it: a function is
+    called once the workers' kernels are starting, so that planning the run and
+    starting the kernels happen at the same time. Results come back in the
+    jobs' order. With ``fail_fast`` no job is started after one has failed;
+    the jobs left are reported as skipped.
+    """
+    planned = None if callable(jobs) else list(jobs)
+    workers = max(1, workers if planned is None else min(workers, len(planned)))
+    if workers == 1:
+        return _run_here(jobs, fresh_kernel, fail_fast, progress)
+    pool = _WorkerPool(workers, fresh_kernel)
     try:
-        while (item := jobs.get()) is not None:
-            index, job = item
-            if stop.is_set():
-                results.put((index, Result(job, False, 0.0, "skipped: an earlier document failed (--fail-fast)")))
-                continue
-            results.put((index, build_document(runner, job)))
+        return pool.run(planned if planned is not None else list(jobs()), fail_fast, progress)
+    finally:
+        pool.close()
+
+
+def _run_here(jobs: JobsOrPlan, fresh_kernel: bool, fail_fast: bool, progress: bool) -> list[Result]:
+    """Build the jobs one after another on a kernel of this process."""
+    runner = NotebookRunner(fresh_kernel=fresh_kernel)
+    try:
+        runner.early(runner.start)
+        jobs = list(jobs() if callable(jobs) else jobs)
+        runner.early(runner.prime)
+        results: list[Result] = []
+        with _progress_bar(len(jobs), progress) as bar:
+            for job in jobs:
+                failed = fail_fast and any(not r.ok for r in results)
+                results.append(Result(job, False, 0.0, SKIPPED) if failed else build_document(runner, job))
+                bar.update()
+        return results
     finally:
         runner.close()
 
 
-def run_jobs(jobs: list[Job], workers: int = 1, fresh_kernel: bool = False, fail_fast: bool = False,
-             progress: bool = True) -> list[Result]:
-    """Build every job, ``workers`` at a time; failures are collected, not raised."""
-    from tqdm import tqdm
-
-    workers = max(1, min(workers, len(jobs)))
-    results: dict[int, Result] = {}
-    bar = tqdm(total=len(jobs), unit="doc", disable=not progress, dynamic_ncols=True)
+def _worker_main(number: int, fresh_kernel: bool, tasks, results) -> None:
+    """A worker process: start a kernel at once, then build the jobs it is sent until told to stop."""
+    runner = NotebookRunner(fresh_kernel=fresh_kernel)
     try:
-        if workers == 1:
-            runner = NotebookRunner(fresh_kernel=fresh_kernel)
-            try:
-                for index, job in enumerate(jobs):
-                    if fail_fast and any(not r.ok for r in results.values()):
-                        results[index] = Result(job, False, 0.0, "skipped: an earlier document failed (--fail-fast)")
-                    else:
-                        results[index] = build_document(runner, job)
-                    bar.update()
-            finally:
-                runner.close()
-            return [results[i] for i in range(len(jobs))]
-        context = multiprocessing.get_context("fork")
-        lock, stop = context.Lock(), context.Event()
-        job_queue, result_queue = context.Queue(), context.Queue()
-        for item in enumerate(jobs):
-            job_queue.put(item)
-        for _ in range(workers):
-            job_queue.put(None)
-        processes = [context.Process(target=_worker_main, args=(fresh_kernel, lock, stop, job_queue, result_queue),
-                                     daemon=False) for _ in range(workers)]
-        for process in processes:
-            process.start()
-        while len(results) < len(jobs):
-            try:
-                index, result = result_queue.get(timeout=2)
-            except queue.Empty:
-                if not any(p.is_alive() for p in processes):
-                    break
-                continue
-            results[index] = result
-            if fail_fast and not result.ok:
-                stop.set()
-            bar.update()
-        for process in processes:
-            process.join(timeout=30)
+        runner.early(runner.start, runner.prime)
+        while (item := tasks.get()) is not None:
+            index, job = item
+            results.put((number, index, build_document(runner, job)))
     finally:
-        bar.close()
-    return [results.get(i, Result(job, False, 0.0, "worker process died")) for i, job in enumerate(jobs)]
+        runner.close()
+
+
+def _in_new_context(*args) -> None:
+    """Run a worker in a fresh context, so it makes its own event loop rather than reusing its parent's."""
+    contextvars.Context().run(_worker_main, *args)
+
+
+class _WorkerPool:
+    """Worker processes, forked (and their kernels started) as soon as the pool is made.
+
+    The pool hands each worker one job at a time, chosen by ``next_job``, so
+    a worker stays on one period while that period has documents left.
+    """
+
+    def __init__(self, workers: int, fresh_kernel: bool):
+        context = multiprocessing.get_context("fork")
+        self.results = context.Queue()
+        self.tasks = [context.Queue() for _ in range(workers)]
+        self.processes = [context.Process(target=_in_new_context, args=(n, fresh_kernel, self.tasks[n], self.results),
+                                          daemon=False) for n in range(workers)]
+        for process in self.processes:
+            process.start()
+
+    def run(self, jobs: list[Job], fail_fast: bool, progress: bool) -> list[Result]:
+        results: dict[int, Result] = {}
+        pending = list(range(len(jobs)))
+        busy: dict[int, int] = {}
+        last: dict[int, str] = {}
+        stopped = False
+
+        def dispatch(worker: int) -> None:
+            if pending and not stopped:
+                index = next_job(pending, jobs, last.get(worker), {jobs[i].period for i in busy.values()})
+                pending.remove(index)
+                busy[worker] = index
+                self.tasks[worker].put((index, jobs[index]))
+
+        with _progress_bar(len(jobs), progress) as bar:
+            for worker in range(len(self.processes)):
+                dispatch(worker)
+            while busy:
+                try:
+                    worker, index, result = self.results.get(timeout=1)
+                except queue.Empty:
+                    for worker, index in list(busy.items()):
+                        if not self.processes[worker].is_alive():
+                            results[index] = Result(jobs[index], False, 0.0, "worker process died")
+                            del busy[worker]
+                            bar.update()
+                    continue
+                del busy[worker]
+                results[index], last[worker] = result, jobs[index].period
+                stopped = stopped or (fail_fast and not result.ok)
+                bar.update()
+                dispatch(worker)
+        reason = SKIPPED if stopped else "not built: every worker process died"
+        return [results.get(i) or Result(job, False, 0.0, reason) for i, job in enumerate(jobs)]
+
+    def close(self) -> None:
+        """Tell every worker to stop, and wait for them (each shuts its kernel down)."""
+        for tasks in self.tasks:
+            tasks.put(None)
+        for process in self.processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.terminate()
+                process.join(timeout=5)

@@ -15,13 +15,14 @@ from .returns import available_periods
 
 
 def plan_period(period: str, settings: Settings, params_file: str | None, compare_to: str | None,
-                output_root: Path):
+                output_root: Path, corporate_only: bool = False):
     """The documents one period needs: the corporate briefing, then one briefing per directorate.
 
     Directorates are the ones the period's measure register names; each name
     becomes a file name only after ``safe_child`` has refused anything that
     could leave the output folder. With no readable register only the
-    corporate briefing is planned, and its failure says why.
+    corporate briefing is planned, and its failure says why. ``corporate_only``
+    (``--only corporate``) plans the corporate briefing alone.
     """
     from .batch import Job
     from .document import document_title
@@ -32,6 +33,8 @@ def plan_period(period: str, settings: Settings, params_file: str | None, compar
                   "params_file": str(params_file) if params_file else None}
     jobs = [Job(NOTEBOOKS_DIR / "briefing.ipynb", period, parameters, folder / "briefing.html",
                 document_title(settings.council, period), settings.execution_timeout)]
+    if corporate_only:
+        return jobs
     try:
         directorates = register_directorates(settings.data_dir, period)
     except ReturnError:
@@ -67,10 +70,20 @@ def cmd_run(args) -> int:
 
     settings = load_settings(args.params, data_dir=args.data_dir, output_dir=args.output_dir)
     periods = _periods(args, settings)
-    jobs = [job for period in periods
-            for job in plan_period(period, settings, args.params, args.compare_to, settings.output_dir)]
+    if args.strict and not strict_check(settings, periods):
+        return 1
+    corporate_only = args.only == "corporate"
+
+    def plan() -> list:
+        return [job for period in periods for job in plan_period(period, settings, args.params, args.compare_to,
+                                                                 settings.output_dir, corporate_only)]
+
+    workers = args.jobs or os.cpu_count() or 1
+    if corporate_only:
+        workers = min(workers, len(periods))  # one document a period: no kernel started for nothing
     started = time.perf_counter()
-    results = run_jobs(jobs, workers=args.jobs or os.cpu_count() or 1, fresh_kernel=args.fresh_kernel,
+    # The plan is made while the workers' kernels start (see batch.run_jobs).
+    results = run_jobs(plan, workers=workers, fresh_kernel=args.fresh_kernel,
                        fail_fast=args.fail_fast, progress=not args.no_progress and sys.stderr.isatty())
     elapsed = time.perf_counter() - started
     write_index(settings.output_dir, settings.council)
@@ -83,6 +96,20 @@ def cmd_run(args) -> int:
     print(f"{len(results) - len(failed)} built, {len(failed)} failed, in {elapsed:.1f} s "
           f"({len(periods)} period{'s' if len(periods) != 1 else ''})")
     return 1 if failed else 0
+
+
+def strict_check(settings: Settings, periods: list[str]) -> bool:
+    """``--strict``: validate every period first; print each error and refuse to build if there is any."""
+    from .validation import validate_period
+
+    errors = [p for period in periods for p in validate_period(settings, period) if p.severity == "error"]
+    for problem in errors:
+        print(problem, file=sys.stderr)
+    if errors:
+        print(f"briefing: --strict: {len(errors)} error{'s' if len(errors) != 1 else ''} in the returns; "
+              f"nothing built (run `briefing validate` for the details, or drop --strict to build with the "
+              f"affected returns shown as not available)", file=sys.stderr)
+    return not errors
 
 
 def cmd_validate(args) -> int:
@@ -116,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fail-fast", action="store_true", help="stop at the first failed document")
     run.add_argument("--fresh-kernel", action="store_true", help="start a new kernel for every document (slower)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--only", choices=["corporate"],
+                     help="build only the corporate briefing of each period, not the directorates' own")
+    run.add_argument("--strict", action="store_true",
+                     help="validate the returns first and build nothing if any has an error")
     run.set_defaults(func=cmd_run)
 
     validate = commands.add_parser("validate", help="check a period's returns; exit 1 on errors")

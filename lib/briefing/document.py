@@ -23,7 +23,9 @@ from .ratings import RED, add_direction_of_travel, rate_measures
 from .register import load_register, register_problems
 from .returns import CORPORATE, PeriodReturns, available_periods, load_period
 from .charts import Chart
+from .cache import remembered
 from .tables import Table, write_workbook
+from .validation import returns_with_errors, validated
 
 HISTORY_MONTHS = 12
 
@@ -197,7 +199,7 @@ class Briefing:
     def header(self) -> "PageHeader":
         """The top of the briefing: its title, the headline figures and a contents list of the sections."""
         return page_header(self.title, self._subtitle(), self.headlines(), self._sections.values(),
-                           self.current.invalid)
+                           self.current.invalid, returns_with_errors(self.current.problems))
 
     def _subtitle(self) -> str:
         compare = f"compared with {label(self.run.compare_to)}" if self.run.compare_to else "no earlier period"
@@ -282,14 +284,22 @@ class PageHeader(HTML):
         return {"text/html": self.text}, {"briefing": {"part": "header", "title": self.title}}
 
 
-def page_header(title: str, subtitle_html: str, headlines: list[str], sections, invalid: dict[str, str]) -> PageHeader:
-    """The document's ``<header>``: the one ``<h1>``, a subtitle, a notice of unusable returns,
-    the headline figures and the contents list linking to each section."""
+def page_header(title: str, subtitle_html: str, headlines: list[str], sections, invalid: dict[str, str],
+                flawed: dict[str, int] | None = None) -> PageHeader:
+    """The document's ``<header>``: the one ``<h1>``, a subtitle, a notice of unusable returns and of
+    returns with errors (``flawed``: return → errors), the headline figures and the contents list."""
     notice = ""
     if invalid:
         named = "; ".join(f"{html.escape(who)} ({html.escape(why)})" for who, why in invalid.items())
         notice = (f'<p class="banner"><strong>Returns missing or invalid:</strong> {named}. '
                   "Their measures and finance lines are shown as not available.</p>")
+    flawed = {who: n for who, n in (flawed or {}).items() if who not in invalid}
+    if flawed:
+        named = "; ".join(f"{html.escape(who)} ({n} error{'s' if n != 1 else ''})" for who, n in flawed.items())
+        quality = ('the <a href="#quality">Data quality</a> section' if any(s.key == "quality" for s in sections)
+                   else "the Data quality section of the corporate briefing")
+        notice += (f'<p class="banner"><strong>Returns with errors:</strong> {named}. Measures whose rows are in '
+                   f"error are shown as not available; {quality} says which cells to correct.</p>")
     figures = "".join(f"<li>{html.escape(item)}</li>" for item in headlines)
     contents = "".join(f'<li><a href="#{s.key}">{html.escape(s.heading)}</a></li>' for s in sections)
     text = (f'<header class="masthead"><h1>{html.escape(title)}</h1><p class="subtitle">{subtitle_html}</p>'
@@ -385,7 +395,8 @@ class DirectorateBriefing:
                     f"{html.escape(compare)}. Part of the "
                     f'<a href="../briefing.html">corporate briefing for {html.escape(label(self.period))}</a>.')
         invalid = {who: why for who, why in b.current.invalid.items() if who == self.directorate}
-        return page_header(self.title, subtitle, self.headlines(), self._sections.values(), invalid)
+        flawed = {who: n for who, n in returns_with_errors(b.current.problems).items() if who == self.directorate}
+        return page_header(self.title, subtitle, self.headlines(), self._sections.values(), invalid, flawed)
 
 
 def _register_path(data_dir: Path, period: str) -> Path:
@@ -412,17 +423,49 @@ def build_briefing(run: Run) -> Briefing:
 
     Twelve months back is enough to find every measure's previous due period
     (an annual measure's is a year earlier) and the year-to-date months.
+    The documents of one period (the corporate briefing and each directorate's)
+    share what is loaded and rated: see ``_loaded_briefing``.
     """
+    briefing = _loaded_briefing(run.settings, run.period, run.compare_to)
+    briefing.run = run
+    return briefing
+
+
+def _history_periods(period: str, compare_to: str | None) -> list[str]:
+    """The periods a briefing loads: the twelve months before ``period``, ``period`` and ``compare_to``."""
+    wanted = {shift(period, -k) for k in range(HISTORY_MONTHS + 1)}
+    if compare_to:
+        wanted.add(compare_to)
+    return sorted(wanted)
+
+
+def _briefing_inputs(settings: Settings, period: str, compare_to: str | None) -> list[Path]:
+    """Every file and folder a briefing is read from: the registers, the list of periods, each period's returns."""
+    data = Path(settings.data_dir)
+    return [data / "register", data / "returns",
+            *(data / "returns" / p for p in _history_periods(period, compare_to))]
+
+
+@remembered(_briefing_inputs, size=2)
+def _loaded_briefing(settings: Settings, period: str, compare_to: str | None) -> Briefing:
+    """A briefing loaded and rated, remembered (see ``cache``) so that each document of the period gets a copy.
+
+    The ratings are worked out here, once, because every document shows
+    them; if they cannot be, each document meets the error where it uses them.
+    """
+    run = Run(settings, period, compare_to, settings.output_dir / period)
     register_issues: list[Problem] = []
-    register = load_register(run.data_dir, run.period, register_issues)
+    register = load_register(run.data_dir, period, register_issues)
     register_issues += register_problems(register)
     directorates = list(dict.fromkeys(register["directorate"]))
-    wanted = {shift(run.period, -k) for k in range(HISTORY_MONTHS + 1)}
-    if run.compare_to:
-        wanted.add(run.compare_to)
     present = set(available_periods(run.data_dir))
-    returns = {}
-    for period in sorted(wanted):
-        if period == run.period or period in present:
-            returns[period] = load_period(run.data_dir, period, directorates)
-    return Briefing(run, register, returns, register_issues)
+    returns = {p: load_period(run.data_dir, p, directorates)
+               for p in _history_periods(period, compare_to) if p == period or p in present}
+    returns[period] = validated(register, returns[period], {p: r for p, r in returns.items() if p < period},
+                                settings)
+    briefing = Briefing(run, register, returns, register_issues)
+    try:
+        briefing.rated_history
+    except Exception:  # noqa: BLE001 - raised again, in its own cell, when a document asks for the ratings
+        pass
+    return briefing

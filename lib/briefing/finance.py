@@ -20,6 +20,7 @@ import pandas as pd
 from . import charts
 from .money import format_millions, pence_from_millions
 from .periods import label, month_name, year_to_date
+from .problems import RETURN_INVALID
 from .returns import CORPORATE, PeriodReturns
 from .tables import Table
 from .workbook import cell_ref
@@ -215,8 +216,7 @@ def service_areas(current: PeriodReturns, directorates: list[str]) -> pd.DataFra
     for directorate in directorates:
         lines = finance[finance["directorate"] == directorate]
         if lines.empty:
-            why = current.invalid.get(directorate, "no Finance lines")
-            rows.append({"directorate": directorate, "service_area": f"No usable return: {why}",
+            rows.append({"directorate": directorate, "service_area": _unavailable(current, directorate),
                          "kind": "subtotal", "source": f"{directorate}.xlsx"})
             continue
         for _, line in lines.iterrows():
@@ -239,6 +239,12 @@ def service_areas(current: PeriodReturns, directorates: list[str]) -> pd.DataFra
     table["variance_pct"] = _pct(table["variance"], table["latest_budget"])
     return table[["directorate", "service_area", "kind", *columns, "variance_pct", "stated_variance",
                   "commentary", "source"]]
+
+
+def _unavailable(current: PeriodReturns, directorate: str) -> str:
+    """Why a directorate has no finance lines: its return could not be used (and why), or it gave none."""
+    why = current.invalid.get(directorate)
+    return f"{RETURN_INVALID} ({why})" if why else "No Finance lines in the return"
 
 
 # 4. On target? ----------------------------------------------------------------
@@ -289,7 +295,7 @@ def on_target(current: PeriodReturns, directorates: list[str], tolerance_pct: fl
         rows.append({"directorate": row["directorate"], "latest_budget": row["latest_budget"],
                      "variance": row["variance"], "variance_pct": row["variance_pct"],
                      "notes": _notes(lines) if not lines.empty else
-                     f"No usable return: {current.invalid.get(row['directorate'], 'no Finance lines')}"})
+                     _unavailable(current, row["directorate"])})
     council = net_operating_budget(current, None, directorates).set_index("line")
     budget = council.loc[NET_OPERATING_BUDGET, "latest_budget"]
     variance = council.loc[YEAR_END, "variance"]

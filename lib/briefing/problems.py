@@ -7,6 +7,7 @@ import pandas as pd
 
 ERROR = "error"
 WARNING = "warning"
+RETURN_INVALID = "not available — return invalid"
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,67 @@
-"""The data quality section: every problem found in the returns, with the cell to check."""
+"""The data quality section: which returns were used, and every problem found, with the cell to check.
+
+The problems are the ones ``briefing validate`` prints (see ``validation``):
+the same list is a section of the briefing and a sheet of tables.xlsx.
+"""
 from __future__ import annotations
 
-from .problems import ERROR, problems_table
+import pandas as pd
+
+from .problems import ERROR, WARNING, problems_table
+from .returns import CORPORATE
 from .tables import Table
+from .validation import in_cell_order
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def return_status(problems: pd.DataFrame, invalid: dict[str, str], expected: list[str]) -> pd.DataFrame:
+    """One row per return expected (each directorate's, then the corporate one): whether it was used,
+    and how many errors and warnings it has.
+
+    ``problems`` is a ``problems_table``; a return is matched by its file name.
+    """
+    counts = problems.assign(who=problems["file"].str.removesuffix(".xlsx")) \
+        .pivot_table(index="who", columns="severity", values="message", aggfunc="count", fill_value=0) \
+        .reindex(columns=[ERROR, WARNING], fill_value=0)
+    table = pd.DataFrame({"return": expected}).join(counts, on="return").fillna({ERROR: 0, WARNING: 0})
+    table[[ERROR, WARNING]] = table[[ERROR, WARNING]].astype(int)
+    table["status"] = [f"Not used: {invalid[who]}" if who in invalid else
+                       "Used; the rows in error are shown as not available" if errors else "Used"
+                       for who, errors in zip(table["return"], table[ERROR])]
+    return table[["return", "status", ERROR, WARNING]]
+
+
+def returns_table(b) -> Table:
+    """Each return of the period: used or not, and its count of errors and warnings."""
+    expected = [*b.directorates, CORPORATE]
+    table = return_status(problems_table(b.problems), b.current.invalid, expected)
+    unused = int(table["status"].str.startswith("Not used").sum())
+    flawed = int((table[ERROR] > 0).sum()) - unused
+    parts = [f"{unused} could not be used" if unused else "",
+             f"{flawed} {'has' if flawed == 1 else 'have'} errors" if flawed else ""]
+    title = f"Of the {len(table)} returns, " + " and ".join(p for p in parts if p) if unused or flawed else \
+        f"All {len(table)} returns were used and passed every check"
+    frame = table.rename(columns={"return": "Return", "status": "Status", ERROR: "Errors", WARNING: "Warnings"})
+    return Table("Returns", title, frame, caption=f"The returns for {b.period}: whether each was used, with its "
+                 "count of errors and warnings", formats={"Errors": "int", "Warnings": "int"})
 
 
 def data_quality_table(b) -> Table:
-    """Errors and warnings found in the register and this period's returns."""
-    problems = problems_table(b.problems)
+    """Errors and warnings found in the register and this period's returns, errors first, in cell order."""
+    problems = problems_table(in_cell_order(b.problems))
     frame = problems[["location", "severity", "message", "expected"]].rename(columns={
         "severity": "Severity", "location": "Where", "message": "Problem", "expected": "What would be right"})
     errors = int((problems["severity"] == ERROR).sum())
     warnings = len(problems) - errors
     title = "The returns passed every check" if problems.empty else \
-        f"{errors} error{'s' if errors != 1 else ''} and {warnings} warning{'s' if warnings != 1 else ''} in the returns"
+        f"{_plural(errors, 'error')} and {_plural(warnings, 'warning')} in the returns"
     return Table("Data quality", title, frame, caption="Problems found in the returns, with the cell to check",
                  empty_text="No problems found.")
 
 
 def tables(b) -> list[Table]:
-    """The data quality section of the briefing."""
-    return [data_quality_table(b)]
+    """The data quality section of the briefing: the returns used, then every problem."""
+    return [returns_table(b), data_quality_table(b)]

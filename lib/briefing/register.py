@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from .cache import remembered
 from .periods import financial_year
-from .problems import ERROR, Problem, ReturnError
-from .workbook import Column, SheetSpec, Workbook, cell_ref, read_sheet
+from .problems import Problem, ReturnError
+from .workbook import Column, SheetSpec, Workbook, read_sheet
 
 FREQUENCIES = ("Monthly", "Quarterly", "Termly", "Six-monthly", "Annual")
 POLARITIES = ("Higher is better", "Lower is better", "Monitoring only")
@@ -40,13 +41,27 @@ def load_register(data_dir: Path, period: str, problems: list[Problem] | None = 
     ``cumulative`` as a boolean. Raises ReturnError when the register cannot be
     used at all; per-row problems go to ``problems``.
     """
-    problems = [] if problems is None else problems
     path = register_path(data_dir, period)
-    label = f"register/{path.name}"
-    book = Workbook.open(path, label)
+    table, found = _read_register(path)
+    if problems is not None:
+        problems.extend(found)
+    if table is None:
+        raise ReturnError(next(p for p in reversed(found) if p.file == f"register/{path.name}"))
+    return table
+
+
+@remembered(lambda path: [path], size=4)
+def _read_register(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """The register table read from ``path`` (None when its sheet is unusable) and the problems found reading it.
+
+    Remembered, so a batch run reads each year's register once however many
+    documents and months of history need it.
+    """
+    problems: list[Problem] = []
+    book = Workbook.open(path, f"register/{path.name}")
     table = read_sheet(book, MEASURES, problems)
     if table is None:
-        raise ReturnError(next(p for p in reversed(problems) if p.file == label))
+        return None, problems
     table = table[table["measure_id"].notna()].copy()
     table["measure_id"] = table["measure_id"].astype(str).str.strip()
     table["frequency"] = table["frequency"].map(_canonical(FREQUENCIES))
@@ -58,7 +73,7 @@ def load_register(data_dir: Path, period: str, problems: list[Problem] | None = 
     table["judgement"] = table["target"].map(lambda v: isinstance(v, str) and bool(v.strip())) \
         & (table["polarity"] != "Monitoring only")
     table["target_text"] = table["target"].map(_target_text)
-    return table.reset_index(drop=True)
+    return table.reset_index(drop=True), problems
 
 
 def _canonical(allowed: tuple[str, ...]):
@@ -75,26 +90,10 @@ def _target_text(value) -> str:
 
 
 def register_problems(register: pd.DataFrame) -> list[Problem]:
-    """The register's own problems: duplicate IDs, unknown frequency or polarity, a rated measure with no target."""
-    found = []
-    for _, row in register.iterrows():
-        def at(column: str) -> str:
-            return cell_ref(row, column, with_file=False)
-        if (register["measure_id"] == row.measure_id).sum() > 1:
-            found.append(Problem(ERROR, row.file, row.sheet, at("measure_id"),
-                                 f"Measure ID {row.measure_id} appears more than once", "each Measure ID once"))
-        if row.frequency not in FREQUENCIES:
-            found.append(Problem(ERROR, row.file, row.sheet, at("frequency"),
-                                 f"unknown frequency {row.frequency!r}", ", ".join(FREQUENCIES)))
-        if row.polarity not in POLARITIES:
-            found.append(Problem(ERROR, row.file, row.sheet, at("polarity"),
-                                 f"unknown polarity {row.polarity!r}", ", ".join(POLARITIES)))
-        elif row.polarity != "Monitoring only" and pd.isna(row.target_value) and not row.judgement:
-            found.append(Problem(ERROR, row.file, row.sheet, at("target"),
-                                 f"{row.measure_id} has no target", "a number, or text for a judgement target"))
-    return found
-
-
+    """The register's own problems: duplicate IDs, unknown frequency or polarity, a rated measure with no
+    target, a directorate that cannot name a file (the rules are in ``schemas.register_rules``)."""
+    from .schemas import check_register
+    return check_register(register)
 
 
 def register_directorates(data_dir: Path, period: str) -> list[str]:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .paths import safe_child
+from .cache import remembered
+from .paths import UnsafePathError, safe_child
 from .periods import is_period, parse_period
 from .problems import ERROR, WARNING, Problem, ReturnError
 from .workbook import Column, SheetSpec, Workbook, cell_ref, read_sheet
@@ -126,7 +127,13 @@ def _check_cover(book: Workbook, who: str, period: str, problems: list[Problem])
 def _read_workbook(folder: Path, who: str, period: str, sheets: dict[str, SheetSpec],
                    out: PeriodReturns) -> dict[str, pd.DataFrame] | None:
     """Read one return's sheets; record why and return None when it cannot be used."""
-    path = safe_child(folder, f"{who}.xlsx")
+    try:
+        path = safe_child(folder, f"{who}.xlsx")
+    except UnsafePathError as err:
+        out.problems.append(Problem(ERROR, f"{who}.xlsx", None, None, f"return not read: {err}",
+                                    "a directorate name that is a plain file name (no '/', '\\' or leading '.')"))
+        out.invalid[who] = "name cannot be a file name"
+        return None
     label = path.name
     if not path.exists():
         out.problems.append(Problem(ERROR, label, None, None, f"no return from {who} for {period}",
@@ -151,6 +158,7 @@ def _read_workbook(folder: Path, who: str, period: str, sheets: dict[str, SheetS
     return tables
 
 
+@remembered(lambda data_dir, period, directorates: [returns_folder(data_dir, period)], size=14)
 def load_period(data_dir: Path, period: str, directorates: list[str]) -> PeriodReturns:
     """Read every return of ``period``: one workbook per directorate, plus the corporate one.
 

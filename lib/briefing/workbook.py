@@ -7,18 +7,21 @@ cell it came from so any figure in a briefing can be traced back to it.
 from __future__ import annotations
 
 import math
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from defusedxml import DefusedXmlException
 from python_calamine import CalamineWorkbook
 
 from .money import pence_column
 from .problems import ERROR, Problem, ReturnError
 
-MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MB = 1024 * 1024
+MAX_WORKBOOK_BYTES = 20 * MB
+MAX_UNCOMPRESSED_BYTES = 200 * MB
 
 
 def column_letter(index: int) -> str:
@@ -29,6 +32,96 @@ def column_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+def column_index(letters: str) -> int:
+    """The 0-based column index of Excel column letters (A → 0, AB → 27): ``column_letter`` reversed."""
+    index = 0
+    for char in letters:
+        index = index * 26 + ord(char) - 64
+    return index - 1
+
+
+@dataclass(frozen=True)
+class ExcelError:
+    """A cell holding an Excel error (``#DIV/0!``, ``#REF!``, ``#N/A`` …) rather than a value.
+
+    calamine reads such a cell as blank, which would pass a broken formula off
+    as a figure not reported; ``Workbook.rows`` puts one of these in its place
+    so the reader can say which cell is broken and how.
+    """
+
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
+
+
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*\bt="e"[^>]*>')
+_CELL_REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
+_CELL_VALUE = re.compile(rb'\s*(?:<(?:\w+:)?f\b[^>]*/>|<(?:\w+:)?f\b[^>]*>[^<]*</(?:\w+:)?f>)?\s*'
+                         rb'<(?:\w+:)?v>([^<]*)</')
+
+
+def error_cells(sheet_xml: bytes) -> dict[tuple[int, int], ExcelError]:
+    """Every cell of a worksheet's XML whose type is an error (``t="e"``), by 0-based (row, column)."""
+    found = {}
+    for match in _ERROR_CELL.finditer(sheet_xml):
+        ref = _CELL_REF.search(match.group(0))
+        value = _CELL_VALUE.match(sheet_xml, match.end())
+        if ref and value:
+            position = (int(ref.group(2)) - 1, column_index(ref.group(1).decode()))
+            found[position] = ExcelError(value.group(1).decode("utf-8", "replace").strip() or "#ERROR")
+    return found
+
+
+def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Each sheet's name → the path of its XML in the archive, from the workbook and its relationships.
+
+    Empty when the workbook is not laid out the usual way (its error cells then
+    read as blank, as calamine reads them); XML that defusedxml finds unsafe raises.
+    """
+    from defusedxml.ElementTree import ParseError, fromstring
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    try:
+        relationships = fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        workbook = fromstring(archive.read("xl/workbook.xml"))
+    except (KeyError, ParseError):
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in relationships}
+    paths = {}
+    for sheet in workbook.iter(f"{main}sheet"):
+        target = targets.get(sheet.get(f"{rel}id"), "")
+        paths[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return paths
+
+
+def _scan_archive(archive: zipfile.ZipFile, limit: int) -> tuple[int, dict[str, bytes]]:
+    """Inflate every member, counting the bytes really produced (sizes in the headers can lie).
+
+    Stops as soon as ``limit`` is passed, so a zip bomb costs no more than the
+    limit to refuse, in time and (reading in chunks) in memory. Returns the
+    total and the XML of each worksheet that holds an error cell. A member
+    whose data does not match its header fails its CRC check and raises
+    ``zipfile.BadZipFile``.
+    """
+    total = 0
+    flagged = []
+    for info in archive.infolist():
+        worksheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+        tail = b""
+        with archive.open(info) as member:
+            while chunk := member.read(1 << 20):
+                total += len(chunk)
+                if total > limit:
+                    return total, {}
+                if worksheet and info.filename not in flagged:
+                    if b't="e"' in tail + chunk:
+                        flagged.append(info.filename)
+                    tail = chunk[-8:]
+    return total, {name: archive.read(name) for name in flagged}
 
 
 def normalise_header(text) -> str:
@@ -67,6 +160,7 @@ class Workbook:
     path: Path
     label: str
     book: CalamineWorkbook = field(repr=False)
+    errors: dict[str, dict[tuple[int, int], ExcelError]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, path: Path, label: str | None = None) -> "Workbook":
@@ -78,31 +172,39 @@ class Workbook:
             return ReturnError(Problem(ERROR, label, None, None, message, expected))
 
         if not path.is_file():
-            raise fail("file not found")
+            raise fail("file not found", f"a workbook named {label!r}")
         size = path.stat().st_size
         if size > MAX_WORKBOOK_BYTES:
-            raise fail(f"workbook is {size / 1e6:.1f} MB, over the {MAX_WORKBOOK_BYTES / 1e6:.0f} MB limit")
+            raise fail(f"workbook is {size / MB:.1f} MB, over the {MAX_WORKBOOK_BYTES / MB:.0f} MB limit",
+                       "an ordinary return, without embedded pictures or files")
         with path.open("rb") as handle:
             magic = handle.read(8)
         if magic.startswith(b"\xd0\xcf\x11\xe0"):
-            raise fail("file is an old .xls workbook or is password-protected",
-                       "an unprotected .xlsx workbook (File > Save As > Excel Workbook)")
+            if "EncryptedPackage".encode("utf-16-le") in path.read_bytes():
+                raise fail("workbook is password-protected", "the workbook saved without a password")
+            raise fail("file is an old .xls workbook",
+                       "an .xlsx workbook (File > Save As > Excel Workbook)")
         if not magic.startswith(b"PK"):
             raise fail("file is not an Excel workbook (it may be a CSV or text file renamed .xlsx)",
                        "an .xlsx workbook")
         try:
             with zipfile.ZipFile(path) as archive:
-                unpacked = sum(info.file_size for info in archive.infolist())
-        except zipfile.BadZipFile:
+                unpacked, flagged = _scan_archive(archive, MAX_UNCOMPRESSED_BYTES)
+                sheets = _sheet_paths(archive) if flagged else {}
+        except DefusedXmlException:
+            raise fail("workbook's XML declares entities or a DTD (refused as unsafe)",
+                       "a workbook saved by Excel") from None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError):
             raise fail("workbook is corrupt (not a readable .xlsx archive)", "an .xlsx workbook") from None
         if unpacked > MAX_UNCOMPRESSED_BYTES:
-            raise fail(f"workbook unpacks to {unpacked / 1e6:.0f} MB, over the "
-                       f"{MAX_UNCOMPRESSED_BYTES / 1e6:.0f} MB limit (refused as unsafe)")
+            raise fail(f"workbook unpacks to more than {MAX_UNCOMPRESSED_BYTES / MB:.0f} MB "
+                       f"(refused as unsafe: it may be a zip bomb)", "an ordinary .xlsx return")
         try:
             book = CalamineWorkbook.from_path(str(path))
         except Exception as exc:  # calamine raises several unrelated types for a bad file
             raise fail(f"workbook cannot be read ({type(exc).__name__}: {exc})", "an .xlsx workbook") from None
-        return cls(path, label, book)
+        errors = {name: error_cells(flagged[xml]) for name, xml in sheets.items() if xml in flagged}
+        return cls(path, label, book, errors)
 
     def find_sheet(self, wanted: str) -> str | None:
         """The sheet's real name, matched ignoring case and spaces; None when absent."""
@@ -113,8 +215,12 @@ class Workbook:
         return None
 
     def rows(self, sheet: str) -> list[list]:
-        """Every cell of ``sheet`` from A1, as Python values ('' for blank)."""
-        return self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        """Every cell of ``sheet`` from A1, as Python values ('' for blank, ``ExcelError`` for an error)."""
+        rows = self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        for (row, column), error in self.errors.get(sheet, {}).items():
+            if row < len(rows) and column < len(rows[row]):
+                rows[row][column] = error
+        return rows
 
 
 def _blank(value) -> bool:
@@ -183,6 +289,11 @@ def read_sheet(book: Workbook, spec: SheetSpec, problems: list[Problem]) -> pd.D
 def _convert(value, col: Column, file: str, sheet: str, position, excel_row: int, problems: list[Problem]):
     """A cell's value as the column expects it; text in a number column is an error, read as blank."""
     if _blank(value):
+        return None
+    if isinstance(value, ExcelError):
+        problems.append(Problem(ERROR, file, sheet, f"{column_letter(position)}{excel_row}",
+                                f"{col.header} is an Excel error ({value.code})",
+                                "a value: correct the formula, or type the figure"))
         return None
     if col.kind == "text":
         if isinstance(value, float) and value.is_integer():

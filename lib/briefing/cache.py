@@ -1,0 +1,169 @@
+"""Remembering, within one process, what was read from the returns and built from it.
+
+A batch run keeps one kernel alive for document after document: the seven
+documents of a period load the same returns and rate the same measures, and
+each month's briefing reads the eleven months before it as history, so without
+a memory a year of briefings reads every return about ninety times. The
+kernel's modules outlive ``%reset -f``, so a memory held here lasts for the
+whole run.
+
+Each entry is keyed by the call's arguments and by the state (path, size,
+modification time, inode) of every file and folder it was read from: a return
+that is changed, added, renamed or removed is read afresh. Every caller gets
+its own copy of the remembered value (with pandas copy-on-write a shallow
+DataFrame copy is as safe as a deep one and costs next to nothing), so a
+document that changes what it was given cannot change what the next one gets.
+Nothing is written to disk: a new process starts with an empty memory, and
+``BRIEFING_NO_CACHE=1`` turns the memory off.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import functools
+import os
+from collections import OrderedDict
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pandas as pd
+
+DISABLE_VARIABLE = "BRIEFING_NO_CACHE"
+
+
+def enabled() -> bool:
+    """Whether the memory is on (``BRIEFING_NO_CACHE`` unset, empty or ``0``)."""
+    return os.environ.get(DISABLE_VARIABLE, "") in ("", "0")
+
+
+def _stat_key(stat: os.stat_result) -> tuple:
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+
+def path_state(path: Path) -> tuple:
+    """What identifies the content of ``path`` without reading it.
+
+    A file: its size, modification time and inode (a file replaced by a copy
+    of the same size and date is still a new inode). A folder: the same for
+    every entry in it, so an added or removed return counts as a change.
+    A missing path is a state too, so creating it later is seen.
+    """
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        return (str(path), None)
+    if not path.is_dir():
+        return (str(path), _stat_key(stat))
+    entries = []
+    with os.scandir(path) as listing:
+        for entry in listing:
+            try:
+                entries.append((entry.name, _stat_key(entry.stat())))
+            except OSError:
+                entries.append((entry.name, None))
+    return (str(path), tuple(sorted(entries)))
+
+
+def fresh_copy(value):
+    """A copy of ``value`` that shares nothing its receiver could change in the original.
+
+    DataFrames and Series are copied shallowly (copy-on-write keeps the data
+    safe); lists, tuples, sets and dicts are copied with their items; an object
+    with attributes (a dataclass such as ``PeriodReturns``, including its
+    cached properties) is copied attribute by attribute. Frozen dataclasses,
+    strings, numbers, paths and None are immutable and returned as they are.
+    """
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return value.copy(deep=False)
+    if isinstance(value, (list, tuple, set)):
+        return type(value)(fresh_copy(item) for item in value)
+    if isinstance(value, dict):
+        return {key: fresh_copy(item) for key, item in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if value.__dataclass_params__.frozen:
+            return value
+        duplicate = copy.copy(value)
+        for name, item in vars(value).items():
+            setattr(duplicate, name, fresh_copy(item))
+        return duplicate
+    return value
+
+
+def _hashable(value):
+    """Arguments as a dictionary key: lists and dicts become tuples, paths their text."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(item) for item in value)
+    if isinstance(value, dict):
+        return tuple(sorted((str(key), _hashable(item)) for key, item in value.items()))
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+class Memory:
+    """A bounded memory (least recently used goes first) of computed values and the file states they came from."""
+
+    def __init__(self, name: str, size: int):
+        self.name = name
+        self.size = size
+        self.entries: OrderedDict = OrderedDict()
+        self.hits = self.misses = 0
+
+    def recall(self, key: tuple, compute: Callable, copier: Callable = fresh_copy):
+        """A copy of the value remembered for ``key``, computing and remembering it first if need be.
+
+        A computation that raises is not remembered: the next call tries again.
+        """
+        if key in self.entries:
+            self.entries.move_to_end(key)
+            self.hits += 1
+            return copier(self.entries[key])
+        self.misses += 1
+        value = compute()
+        self.entries[key] = value
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+        return copier(value)
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.hits = self.misses = 0
+
+
+MEMORIES: list[Memory] = []
+
+
+def remembered(inputs: Callable[..., Iterable[Path]], size: int = 32,
+               copier: Callable = fresh_copy) -> Callable:
+    """Decorate a reader so that a repeated call, with its input files unchanged, returns a copy of the first result.
+
+    ``inputs`` takes the reader's arguments and names the files and folders
+    the result depends on; their states are part of the key (see ``path_state``).
+    """
+    def decorate(function: Callable) -> Callable:
+        memory = Memory(f"{function.__module__}.{function.__qualname__}", size)
+        MEMORIES.append(memory)
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            if not enabled():
+                return function(*args, **kwargs)
+            states = tuple(path_state(path) for path in inputs(*args, **kwargs))
+            key = (_hashable(args), _hashable(kwargs), states)
+            return memory.recall(key, lambda: function(*args, **kwargs), copier)
+
+        wrapper.memory = memory
+        return wrapper
+    return decorate
+
+
+def forget_all() -> None:
+    """Empty every memory (tests use it to start from a cold process's state)."""
+    for memory in MEMORIES:
+        memory.clear()
+
+
+def statistics() -> dict[str, tuple[int, int]]:
+    """Hits and misses of each memory, for benchmarks."""
+    return {memory.name: (memory.hits, memory.misses) for memory in MEMORIES}

@@ -1,0 +1,190 @@
+"""The batch runner: kept-alive kernels build what fresh kernels build, failures stay with their document."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from briefing import batch, cli
+from briefing.batch import SKIPPED, Job, next_job, run_jobs
+
+PERIODS = "2022-06..2022-07"
+
+
+def notebook(path, *cells: str):
+    """A notebook with a ``parameters`` cell (``name``, ``output_dir``) followed by ``cells``."""
+    parameters = nbformat.v4.new_code_cell('name = "default"\noutput_dir = None')
+    parameters.metadata["tags"] = ["parameters"]
+    nb = nbformat.v4.new_notebook(cells=[parameters, *(nbformat.v4.new_code_cell(c) for c in cells)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+# A document that writes its kernel's process id and the names it found already defined,
+# then displays its name: enough to see which kernel built it and what it inherited.
+RECORD = ("import os, json\n"
+          "inherited = sorted(k for k in globals() if not k.startswith('_') and k not in "
+          "('name', 'output_dir', 'os', 'json'))\n"
+          "open(os.path.join(output_dir, 'kernel.json'), 'w').write(json.dumps([os.getpid(), inherited]))\n"
+          "leftover = name\n"
+          "name")
+
+
+@pytest.fixture
+def record_nb(tmp_path):
+    return notebook(tmp_path / "record.ipynb", RECORD)
+
+
+def job(nb, out, name: str, period: str = "2022-07") -> Job:
+    return Job(nb, period, {"name": name}, out / period / f"{name}.html", f"Document {name}", timeout=60)
+
+
+def kernel_record(result) -> tuple[int, list[str]]:
+    path = result.job.html_path.parent / "kernel.json"
+    return tuple(json.loads(path.read_text()))
+
+
+def test_a_kept_kernel_builds_document_after_document_with_nothing_left_over(record_nb, tmp_path):
+    out = tmp_path / "out"
+    jobs = [job(record_nb, out, "first", "2022-06"), job(record_nb, out, "second", "2022-07")]
+    results = run_jobs(jobs, workers=1, progress=False)
+    assert [r.ok for r in results] == [True, True]
+    (first_pid, first_names), (second_pid, second_names) = (kernel_record(r) for r in results)
+    assert first_pid == second_pid, "one kernel built both"
+    assert "leftover" not in second_names and second_names == first_names, "nothing left over from the first"
+    for result in results:
+        page = result.job.html_path.read_text(encoding="utf-8")
+        assert f"<title>Document {result.job.html_path.stem}</title>" in page
+        assert re.search(rf"<pre>[^<]*{result.job.html_path.stem}[^<]*</pre>", page)
+
+
+def test_fresh_kernel_starts_a_kernel_per_document(record_nb, tmp_path):
+    out = tmp_path / "out"
+    jobs = [job(record_nb, out, "first", "2022-06"), job(record_nb, out, "second", "2022-07")]
+    results = run_jobs(jobs, workers=1, fresh_kernel=True, progress=False)
+    assert [r.ok for r in results] == [True, True]
+    assert kernel_record(results[0])[0] != kernel_record(results[1])[0]
+
+
+def test_a_failing_document_fails_alone_and_publishes_nothing(tmp_path):
+    out = tmp_path / "out"
+    nb = notebook(tmp_path / "maybe.ipynb", "if name == 'bad':\n    raise ValueError('return unreadable')",
+                  "name")
+    jobs = [job(nb, out, "good1"), job(nb, out, "bad"), job(nb, out, "good2"), job(nb, out, "good3")]
+    results = run_jobs(jobs, workers=2, progress=False)
+    assert [r.ok for r in results] == [True, False, True, True]
+    assert results[1].error == "cell 2 `if name == 'bad':`: ValueError: return unreadable"
+    folder = out / "2022-07"
+    assert sorted(p.name for p in folder.iterdir()) == ["good1.html", "good2.html", "good3.html"]
+    assert [r.job for r in results] == jobs, "results come back in the jobs' order"
+
+
+def test_fail_fast_skips_what_is_left_after_a_failure(tmp_path):
+    out = tmp_path / "out"
+    nb = notebook(tmp_path / "maybe.ipynb", "assert name != 'bad', 'stop here'")
+    jobs = [job(nb, out, "good"), job(nb, out, "bad"), job(nb, out, "after1"), job(nb, out, "after2")]
+    results = run_jobs(jobs, workers=1, fail_fast=True, progress=False)
+    assert [r.ok for r in results] == [True, False, False, False]
+    assert [r.error for r in results[2:]] == [SKIPPED, SKIPPED]
+    assert not (out / "2022-07" / "after1.html").exists()
+
+
+def test_a_document_that_kills_its_kernel_does_not_take_the_next_one_with_it(record_nb, tmp_path):
+    out = tmp_path / "out"
+    killer = notebook(tmp_path / "killer.ipynb", "import os\nos._exit(1)")
+    results = run_jobs([job(killer, out, "killer"), job(record_nb, out, "after")], workers=1, progress=False)
+    assert [r.ok for r in results] == [False, True]
+    assert "Dead" in results[0].error or "died" in results[0].error
+
+
+def test_a_kernel_that_cannot_start_fails_each_document_with_the_reason(record_nb, tmp_path, monkeypatch):
+    monkeypatch.setattr(batch, "KERNEL_NAME", "no-such-kernel")
+    out = tmp_path / "out"
+    results = run_jobs([job(record_nb, out, "a"), job(record_nb, out, "b")], workers=1, progress=False)
+    assert [r.ok for r in results] == [False, False]
+    assert all("NoSuchKernel" in r.error and "no-such-kernel" in r.error for r in results)
+
+
+def test_planning_runs_while_the_kernels_start_and_its_errors_are_raised(record_nb, tmp_path):
+    out = tmp_path / "out"
+    planned = []
+
+    def plan():
+        planned.append(True)
+        return [job(record_nb, out, "a"), job(record_nb, out, "b"), job(record_nb, out, "c")]
+
+    results = run_jobs(plan, workers=2, progress=False)
+    assert planned == [True] and [r.ok for r in results] == [True, True, True]
+
+    def broken_plan():
+        raise ValueError("no such period")
+
+    with pytest.raises(ValueError, match="no such period"):
+        run_jobs(broken_plan, workers=2, progress=False)
+
+
+def jobs_of(periods: str) -> list[Job]:
+    return [Job(Path("x.ipynb"), p, {}, Path(f"/o/{p}/{d}.html"), d)
+            for p in periods.split() for d in ("briefing", "A", "B")]
+
+
+def test_a_worker_stays_on_its_period_then_takes_one_nobody_is_building():
+    jobs = jobs_of("2022-06 2022-07 2022-08")
+    pending = list(range(1, 9))  # job 0 (2022-06 briefing) is being built
+    assert next_job(pending, jobs, "2022-06", {"2022-06"}) == 1
+    assert next_job(pending, jobs, None, {"2022-06"}) == 3
+    assert next_job(pending, jobs, None, {"2022-06", "2022-07"}) == 6
+    assert next_job([1, 2], jobs, None, {"2022-06"}) == 1, "with nothing else left, it helps with the same period"
+
+
+def test_briefing_run_prints_what_it_built_and_exits_zero(tmp_path, capfd):
+    code = cli.main(["run", "2022-07", "--only", "corporate", "--output-dir", str(tmp_path), "--no-progress"])
+    assert code == 0
+    printed = capfd.readouterr()  # the kernels' own output too: they write straight to the terminal
+    assert re.search(r"^1 built, 0 failed, in [\d.]+ s \(1 period\)$", printed.out, re.M)
+    assert "Kernel is running over TCP" not in printed.err
+    assert (tmp_path / "2022-07" / "briefing.html").is_file()
+    assert not (tmp_path / "2022-07" / "directorates").exists()
+
+
+@pytest.fixture(scope="module")
+def kept_and_fresh(tmp_path_factory):
+    """Two consecutive months built twice: on one kept-alive kernel (and its memory of the returns),
+    and with a new kernel for every document."""
+    kept, fresh = tmp_path_factory.mktemp("kept"), tmp_path_factory.mktemp("fresh")
+    assert cli.main(["run", PERIODS, "--output-dir", str(kept), "--jobs", "1", "--no-progress"]) == 0
+    assert cli.main(["run", PERIODS, "--output-dir", str(fresh), "--jobs", "2", "--fresh-kernel",
+                     "--no-progress"]) == 0
+    return kept, fresh
+
+
+def test_kept_kernels_build_every_table_a_fresh_kernel_builds(kept_and_fresh):
+    kept, fresh = kept_and_fresh
+    books = sorted(p.relative_to(kept) for p in kept.rglob("tables.xlsx"))
+    assert [str(b) for b in books] == ["2022-06/tables.xlsx", "2022-07/tables.xlsx"]
+    for book in books:
+        kept_sheets = pd.read_excel(kept / book, sheet_name=None, header=None, engine="calamine")
+        fresh_sheets = pd.read_excel(fresh / book, sheet_name=None, header=None, engine="calamine")
+        assert list(kept_sheets) == list(fresh_sheets)
+        assert len(kept_sheets) > 10
+        for name, table in kept_sheets.items():
+            pd.testing.assert_frame_equal(table, fresh_sheets[name], obj=f"{book} sheet {name}")
+
+
+def test_kept_kernels_write_the_same_documents_as_fresh_kernels(kept_and_fresh):
+    kept, fresh = kept_and_fresh
+    pages = sorted(p.relative_to(kept) for p in kept.rglob("*.html") if p.name != "index.html")
+    assert len(pages) == 14  # per month: the corporate briefing and six directorates'
+    assert pages == sorted(p.relative_to(fresh) for p in fresh.rglob("*.html") if p.name != "index.html")
+    for page in pages:
+        assert (kept / page).read_text(encoding="utf-8") == (fresh / page).read_text(encoding="utf-8"), page
+    for month in ("2022-06", "2022-07"):
+        manifests = [json.loads((root / month / "manifest.json").read_text()) for root in (kept, fresh)]
+        for manifest in manifests:
+            manifest.pop("created")
+        assert manifests[0] == manifests[1]

@@ -1,0 +1,107 @@
+"""The in-process memory of what was read: copies for every caller, and a changed file read afresh."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pandas as pd
+import pytest
+
+from briefing import cache
+from briefing.document import build_briefing, check_parameters
+from briefing.register import load_register
+from briefing.returns import load_period
+
+
+@pytest.fixture
+def counted(tmp_path):
+    """A remembered reader of one text file that counts how often it really reads."""
+    path = tmp_path / "figures.txt"
+    path.write_text("1,2,3")
+    reads = []
+
+    @cache.remembered(lambda p: [p], size=2)
+    def read(p):
+        reads.append(p)
+        return {"values": pd.DataFrame({"v": [int(x) for x in p.read_text().split(",")]}), "notes": ["read"]}
+
+    return read, path, reads
+
+
+def test_a_second_call_is_a_copy_of_the_first_read(counted):
+    read, path, reads = counted
+    first = read(path)
+    first["values"].loc[0, "v"] = 99
+    first["notes"].append("changed by the first caller")
+    second = read(path)
+    assert len(reads) == 1
+    assert second["values"]["v"].tolist() == [1, 2, 3]
+    assert second["notes"] == ["read"]
+
+
+def test_a_changed_added_or_removed_file_is_read_afresh(counted, tmp_path):
+    read, path, reads = counted
+    read(path)
+    path.write_text("4,5,6,7")
+    assert read(path)["values"]["v"].tolist() == [4, 5, 6, 7]
+    replacement = tmp_path / "new.txt"
+    replacement.write_text("8,9,1,2")  # same size, and possibly the same time: a new inode tells it apart
+    os.replace(replacement, path)
+    assert read(path)["values"]["v"].tolist() == [8, 9, 1, 2]
+    assert len(reads) == 3
+    state = cache.path_state(tmp_path)
+    (tmp_path / "extra.txt").write_text("x")
+    assert cache.path_state(tmp_path) != state
+
+
+def test_the_memory_forgets_the_least_recently_used(counted, tmp_path):
+    read, path, reads = counted
+    others = [tmp_path / f"{n}.txt" for n in range(2)]
+    for other in others:
+        other.write_text("1")
+    read(path), read(others[0]), read(path), read(others[1])  # size 2: others[0] goes
+    read(path)
+    read(others[0])
+    assert reads == [path, others[0], others[1], others[0]]
+
+
+def test_errors_are_not_remembered_and_the_memory_can_be_turned_off(counted, monkeypatch):
+    read, path, reads = counted
+    path.write_text("not,numbers")
+    with pytest.raises(ValueError):
+        read(path)
+    path.write_text("1,2")
+    assert read(path)["values"]["v"].tolist() == [1, 2]
+    monkeypatch.setenv(cache.DISABLE_VARIABLE, "1")
+    read(path), read(path)
+    assert len(reads) == 4
+
+
+def test_a_changed_return_changes_the_briefing_built_in_the_same_process(data_dir, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(data_dir, data)
+    period = "2022-07"
+    directorates = list(dict.fromkeys(load_register(data, period)["directorate"]))
+    before = build_briefing(check_parameters(period, data_dir=str(data)))
+    assert load_period(data, period, directorates).finance.equals(before.current.finance)
+    (data / "returns" / period / "Public Health.xlsx").unlink()
+    after = build_briefing(check_parameters(period, data_dir=str(data)))
+    assert "Public Health" not in before.current.invalid
+    assert after.current.invalid["Public Health"] == "missing"
+    assert (after.current.finance["directorate"] != "Public Health").all()
+
+
+def test_documents_of_a_period_share_one_load_but_not_their_objects(data_dir, tmp_path):
+    cache.forget_all()
+    corporate = build_briefing(check_parameters("2022-07", data_dir=str(data_dir), output_dir=str(tmp_path)))
+    loads = load_period.memory.misses
+    directorate = build_briefing(check_parameters("2022-07", data_dir=str(data_dir), output_dir=str(tmp_path),
+                                                  directorate="Public Health"))
+    assert load_period.memory.misses == loads, "the second document read no return"
+    assert directorate.run.directorate == "Public Health" and corporate.run.directorate is None
+    corporate.current.finance.loc[0, "forecast_outturn"] = -1
+    corporate.rated_history.loc[0, "rag"] = "Purple"
+    assert directorate.current.finance.loc[0, "forecast_outturn"] != -1
+    assert directorate.rated_history.loc[0, "rag"] != "Purple"
+    pd.testing.assert_frame_equal(directorate.ratings, build_briefing(
+        check_parameters("2022-07", data_dir=str(data_dir))).ratings)

@@ -1,0 +1,179 @@
+"""Validation: every broken return of the corpus reports its exact cell and message; clean data is clean."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from briefing import cli
+from briefing.params import load_settings
+from briefing.problems import ERROR, WARNING, Problem
+from briefing.register import load_register
+from briefing.returns import available_periods, load_period
+from briefing.schemas import Rule, RuleSet
+from briefing.validation import (RETURN_INVALID, earlier_returns, in_cell_order, one_per_cell, set_aside,
+                                 validate_period, validated)
+from briefing.workbook import error_cells
+from broken_returns import CASES, PERIOD, copy_data
+
+
+@pytest.fixture(scope="module")
+def clean_copy(tmp_path_factory):
+    """The corpus's clean copy of the bundled data (the register and five months of returns)."""
+    return copy_data(tmp_path_factory.mktemp("clean") / "data")
+
+
+def test_the_corpus_has_at_least_forty_cases_with_distinct_names():
+    names = [case.name for case in CASES]
+    assert len(CASES) >= 40
+    assert len(set(names)) == len(names)
+
+
+def test_the_corpus_copy_validates_clean(clean_copy):
+    assert validate_period(load_settings(data_dir=str(clean_copy)), PERIOD) == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_each_broken_return_reports_its_cell_and_message(case, tmp_path):
+    data = copy_data(tmp_path / "data")
+    case.breaks(data)
+    problems = validate_period(load_settings(data_dir=str(data)), PERIOD)
+    at_cell = [p for p in problems if p.location == case.location]
+    assert at_cell, f"nothing reported at {case.location}; got:\n" + "\n".join(map(str, problems))
+    first = at_cell[0]
+    assert case.message in first.message, str(first)
+    assert first.severity == case.severity
+    assert first.expected, "every problem says what would be right"
+    assert len(at_cell) == 1, "one problem per cell"
+
+
+def test_each_break_is_found_only_where_the_case_says(tmp_path):
+    """A break reports nothing in the files it did not touch: text in one cell is not also an error elsewhere."""
+    case = next(c for c in CASES if c.name == "text actual")
+    data = copy_data(tmp_path / "data")
+    case.breaks(data)
+    problems = validate_period(load_settings(data_dir=str(data)), PERIOD)
+    assert [p.location for p in problems] == [case.location]
+
+
+@pytest.mark.parametrize("period", available_periods(load_settings().data_dir))
+def test_every_bundled_period_validates_clean(period):
+    problems = validate_period(load_settings(), period)
+    assert [str(p) for p in problems] == []
+
+
+def test_validate_command_prints_one_line_per_problem_and_exits_1_on_errors(tmp_path, capsys):
+    data = copy_data(tmp_path / "data")
+    next(c for c in CASES if c.name == "text actual").breaks(data)
+    next(c for c in CASES if c.name == "amber without commentary").breaks(data)
+    assert cli.main(["validate", PERIOD, "--data-dir", str(data)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:-1] == [
+        "Children's Services.xlsx!Performance!B2: error: Actual is text ('n/a'), not a number "
+        "(expected a number, or a blank Actual and a Not reported reason)",
+        "Children's Services.xlsx!Performance!E3: warning: OCC07.02 is Amber but has no commentary "
+        "(expected commentary on why, and what is being done)"]
+    assert lines[-1] == f"{PERIOD}: 1 error, 1 warning"
+
+
+def test_warnings_alone_do_not_fail(tmp_path, capsys):
+    data = copy_data(tmp_path / "data")
+    next(c for c in CASES if c.name == "red without commentary").breaks(data)
+    assert cli.main(["validate", PERIOD, "--data-dir", str(data)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"{PERIOD}: 0 errors, 1 warning"
+
+
+def test_validate_refuses_a_period_that_is_a_path(capsys):
+    assert cli.main(["validate", "../../etc"]) == 2
+    assert "is not a month written YYYY-MM" in capsys.readouterr().err
+
+
+def test_strict_run_builds_nothing_when_a_return_has_an_error(tmp_path, capsys):
+    data = copy_data(tmp_path / "data")
+    next(c for c in CASES if c.name == "variance wrong").breaks(data)
+    out = tmp_path / "out"
+    assert cli.main(["run", PERIOD, "--strict", "--data-dir", str(data), "--output-dir", str(out),
+                     "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "Children's Services.xlsx!Finance!D2: error: Variance £m is 0.746" in err
+    assert "--strict: 1 error in the returns; nothing built" in err
+    assert not out.exists()
+
+
+# The policy: rows in error are set aside, the rest used --------------------------------------
+
+def test_a_performance_row_in_error_is_shown_as_not_available_with_the_reason(tmp_path):
+    data = copy_data(tmp_path / "data")
+    next(c for c in CASES if c.name == "div0 actual").breaks(data)
+    settings = load_settings(data_dir=str(data))
+    register = load_register(data, PERIOD)
+    directorates = list(dict.fromkeys(register["directorate"]))
+    loaded = load_period(data, PERIOD, directorates)
+    checked = validated(register, loaded, earlier_returns(data, PERIOD, directorates), settings)
+    rows = checked.performance.set_index("measure_id")
+    assert pd.isna(rows.loc["OCC07.02", "actual"])
+    assert rows.loc["OCC07.02", "not_reported_reason"] == f"{RETURN_INVALID}: Actual is an Excel error (#DIV/0!)"
+    # the rest of the same return, and the other returns, are untouched
+    untouched = checked.performance["measure_id"] != "OCC07.02"
+    pd.testing.assert_frame_equal(checked.performance[untouched], loaded.performance[untouched])
+    assert "Children's Services" not in checked.invalid
+    assert [p.cell for p in checked.problems] == ["B3"]
+    assert pd.isna(loaded.performance.set_index("measure_id").loc["OCC07.02", "not_reported_reason"])  # unchanged
+
+
+def _row(**fields) -> dict:
+    return {"file": "D.xlsx", "sheet": "Performance", "row": 5, "letters": {"measure_id": "A", "actual": "B",
+                                                                            "outlook": "D"}, **fields}
+
+
+def test_set_aside_only_for_errors_in_the_cells_a_rating_is_made_from():
+    performance = pd.DataFrame([_row(measure_id="M1", actual=3.0, reported_rag=None, not_reported_reason=None),
+                                _row(row=6, measure_id="M2", actual=4.0, reported_rag=None, not_reported_reason=None)])
+    problems = [Problem(ERROR, "D.xlsx", "Performance", "D5", "Outlook 'x' is not Improving"),
+                Problem(WARNING, "D.xlsx", "Performance", "B6", "far out of line")]
+    assert set_aside(performance, problems)["actual"].tolist() == [3.0, 4.0]
+    problems.append(Problem(ERROR, "D.xlsx", "Performance", "B6", "Actual is text"))
+    after = set_aside(performance, problems)
+    assert after["actual"].isna().tolist() == [False, True]
+    assert after["not_reported_reason"].tolist() == [None, f"{RETURN_INVALID}: Actual is text"]
+
+
+def test_one_problem_per_cell_keeps_the_first():
+    first = Problem(ERROR, "D.xlsx", "Finance", "B3", "Latest budget £m is text ('x'), not a number")
+    second = Problem(ERROR, "D.xlsx", "Finance", "B3", "Latest budget £m is blank")
+    other = Problem(ERROR, "D.xlsx", "Finance", "B4", "Latest budget £m is blank")
+    assert one_per_cell([first, second, other, first]) == [first, other]
+
+
+def test_problems_are_put_in_reading_order():
+    cells = ["AA2", "B10", "C2", "B2"]
+    ordered = in_cell_order([Problem(ERROR, "D.xlsx", "Finance", c, "x") for c in cells])
+    assert [p.cell for p in ordered] == ["B2", "C2", "AA2", "B10"]
+
+
+# The rule machinery ---------------------------------------------------------------------------
+
+def test_a_rule_set_turns_pandera_failures_into_problems_at_their_cells():
+    rules = RuleSet("Test", [
+        Rule("positive", "actual", lambda s: s > 0, "Actual {shown} is not positive", "more than 0"),
+        Rule("named", "measure_id", lambda t: t["measure_id"].str.startswith("M") | t["actual"].isna(),
+             "{value!r} does not start with M", "M…", whole_row=True),
+    ])
+    table = pd.DataFrame([_row(measure_id="M1", actual=2.5), _row(row=9, measure_id="X2", actual=-1.5),
+                          _row(row=12, measure_id="M3", actual=None)])
+    assert [str(p) for p in rules.problems(table)] == [  # row by row, each row's in the order of the rules
+        "D.xlsx!Performance!B9: error: Actual -1.5 is not positive (expected more than 0)",
+        "D.xlsx!Performance!A9: error: 'X2' does not start with M (expected M…)"]
+
+
+def test_a_rule_that_cannot_run_is_a_fault_not_a_pass():
+    rules = RuleSet("Test", [Rule("broken", "actual", lambda s: s["no such column"], "x", "y", whole_row=True)])
+    with pytest.raises(RuntimeError, match="rules failed to run"):
+        rules.problems(pd.DataFrame([_row(measure_id="M1", actual=1.0)]))
+
+
+def test_excel_error_cells_are_found_in_the_sheet_xml_with_or_without_a_formula():
+    xml = (b'<sheetData><row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2" s="3" t="e"><f>C2/D2</f>'
+           b'<v>#DIV/0!</v></c></row><row r="14"><x:c t="e" r="AB14"><x:v>#REF!</x:v></x:c>'
+           b'<c r="C14" t="n"><v>3</v></c></row></sheetData>')
+    found = {position: error.code for position, error in error_cells(xml).items()}
+    assert found == {(1, 1): "#DIV/0!", (13, 27): "#REF!"}
