@@ -91,6 +91,9 @@ def test_the_briefing_is_built_and_its_banner_names_the_corrupt_and_the_flawed_r
     banner = text_of(" ".join(re.findall(r'<p class="banner">(.*?)</p>', page)))
     assert "Returns missing or invalid: Public Health (workbook is corrupt" in banner
     assert "Returns with errors: Adult Services (1 error)" in banner
+    headlines = text_of(" ".join(re.findall(r'<ul class="headlines">(.*?)</ul>', page)))
+    assert "Directorates: forecast variance not available: no usable return from Public Health" in headlines
+    assert "the year-end forecast needs every return, and there is no usable return from Public Health" in headlines
     directorate = (out / "directorates" / "Public Health.html").read_text(encoding="utf-8")
     assert "Returns missing or invalid: Public Health" in text_of(directorate)
     other = (out / "directorates" / "Environment & Place.html").read_text(encoding="utf-8")

@@ -177,13 +177,18 @@ class Briefing:
         the directorates' forecast variance and the forecast general balances."""
         items = rag_headlines(self.ratings, self._compared_ratings(), self.period, self.run.compare_to)
         position = finance.directorate_position(self.current, self.comparison, self.directorates).iloc[-1]
-        items.append(variance_headline(position, "Directorates", self.run.compare_to))
+        unusable = ", ".join(self.current.invalid)
+        items.append(variance_headline(position, "Directorates", self.run.compare_to,
+                                       f"no usable return from {unusable}" if unusable else ""))
         balances = finance.general_balances(self.current, self.directorates)["amount"]
         if balances.iloc[2:5].notna().all():
             forecast, level, gap = (int(v) for v in balances.iloc[2:5])
             items.append(f"{format_millions(forecast)} forecast general balances at 31 March, "
                          f"{format_millions(abs(gap))} {'above' if gap >= 0 else 'below'} the risk-assessed "
                          f"level of {format_millions(level)}")
+        elif balances.iloc[[0, 3]].notna().all() and unusable:
+            items.append(f"Forecast general balances are not available: the year-end forecast needs every "
+                         f"return, and there is no usable return from {unusable}")
         else:
             items.append("Forecast general balances are not available: the corporate return's Balances sheet "
                          "is incomplete")
@@ -330,11 +335,11 @@ def rag_headlines(ratings: pd.DataFrame, compared: pd.DataFrame | None, period: 
     return items
 
 
-def variance_headline(position: pd.Series, who: str, compare_to: str | None) -> str:
-    """The forecast variance of a row of ``finance.directorate_position`` as a sentence."""
+def variance_headline(position: pd.Series, who: str, compare_to: str | None, why_missing: str = "") -> str:
+    """The forecast variance of a row of ``finance.directorate_position`` as a sentence (or why there is none)."""
     variance = position["variance"]
     if pd.isna(variance):
-        return f"{who}: forecast not available"
+        return f"{who}: forecast variance not available" + (f": {why_missing}" if why_missing else "")
     kind = "overspend" if variance > 0 else "underspend" if variance < 0 else "on budget"
     text = f"{format_millions(variance, sign=True)} forecast variance for {who.lower() if who == 'Directorates' else who}"
     if variance != 0:
