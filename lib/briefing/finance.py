@@ -545,17 +545,21 @@ def _framed(b, table: pd.DataFrame, first: str, pct: str) -> tuple[pd.DataFrame,
     return frame, formats
 
 
+def _forecast_title(variance, unavailable: str, exact: str, spent) -> str:
+    """A table's headline from a forecast variance: why it is missing, on budget, or ``spent(variance)``."""
+    if pd.isna(variance):
+        return unavailable
+    return exact if variance == 0 else spent(variance)
+
+
 def directorate_position_table(b) -> Table:
     """The directorate financial position, as the July 2022 report's table."""
     table = directorate_position(b.current, b.comparison, b.directorates)
     total = table.iloc[-1]
-    if pd.isna(total["variance"]):
-        title = "The directorate forecast is not available"
-    elif total["variance"] == 0:
-        title = "Directorates forecast to spend exactly their budgets"
-    else:
-        title = (f"Directorates forecast an {_spend(total['variance'])} of "
-                 f"{format_millions(abs(total['variance']))} ({_pct_text(total['variance_pct'])} of budget)")
+    title = _forecast_title(total["variance"], "The directorate forecast is not available",
+                            "Directorates forecast to spend exactly their budgets",
+                            lambda v: f"Directorates forecast an {_spend(v)} of {format_millions(abs(v))} "
+                                      f"({_pct_text(total['variance_pct'])} of budget)")
     frame, formats = _framed(b, table, "Directorate", f"Variance {label(b.period)} %")
     return Table("Directorate position", title, frame,
                  caption=f"Directorate financial position, {label(b.period)}: each directorate is the sum of its "
@@ -567,13 +571,9 @@ def directorate_position_table(b) -> Table:
 def central_position_table(b) -> Table:
     """Budgets held centrally, each variance a share of the net operating budget."""
     table = central_position(b.current, b.comparison, b.directorates)
-    total = table.iloc[-1]["variance"]
-    if pd.isna(total):
-        title = "The forecast for budgets held centrally is not available"
-    elif total == 0:
-        title = "Budgets held centrally are forecast to spend exactly their budget"
-    else:
-        title = f"Budgets held centrally are forecast to {_spend(total)} by {format_millions(abs(total))}"
+    title = _forecast_title(table.iloc[-1]["variance"], "The forecast for budgets held centrally is not available",
+                            "Budgets held centrally are forecast to spend exactly their budget",
+                            lambda v: f"Budgets held centrally are forecast to {_spend(v)} by {format_millions(abs(v))}")
     frame, formats = _framed(b, table, "Budget held centrally", "Variance % of net operating budget")
     return Table("Central budgets", title, frame,
                  caption="Budgets held centrally. The variance per cent of each line, and of the total, is a share "
@@ -585,16 +585,11 @@ def central_position_table(b) -> Table:
 def net_operating_budget_table(b) -> Table:
     """Directorates and central budgets make the net operating budget; funding it gives the year-end position."""
     table = net_operating_budget(b.current, b.comparison, b.directorates)
-    year_end = table.iloc[-1]
-    if pd.isna(year_end["variance"]):
-        title = "The forecast year-end position is not available"
-    elif year_end["variance"] == 0:
-        title = "The council forecasts to spend exactly its net operating budget"
-    else:
-        nob = table.set_index("line").loc[NET_OPERATING_BUDGET, "latest_budget"]
-        share = _pct(pd.Series([year_end["variance"]]), nob).iloc[0]
-        title = (f"The council forecasts a year-end {_spend(year_end['variance'])} of "
-                 f"{format_millions(abs(year_end['variance']))} ({_pct_text(share)} of the net operating budget)")
+    nob = table.set_index("line").loc[NET_OPERATING_BUDGET, "latest_budget"]
+    title = _forecast_title(table.iloc[-1]["variance"], "The forecast year-end position is not available",
+                            "The council forecasts to spend exactly its net operating budget",
+                            lambda v: f"The council forecasts a year-end {_spend(v)} of {format_millions(abs(v))} "
+                                      f"({_pct_text(_pct(pd.Series([v]), nob).iloc[0])} of the net operating budget)")
     frame, formats = _framed(b, table, "Line", "Variance %")
     return Table("Net operating budget", title, frame,
                  caption="Net operating budget: total directorate budgets plus budgets held centrally; funding "
@@ -975,11 +970,11 @@ def directorate_tables(b, directorate: str) -> list[Table]:
     position = directorate_position(b.current, b.comparison, b.directorates)
     line = position[position["directorate"] == directorate]
     frame, formats = _framed(b, line, "Directorate", f"Variance {label(b.period)} %")
-    row = line.iloc[0] if len(line) else None
-    title = f"{directorate}: forecast not available" if row is None or pd.isna(row["variance"]) else (
-        f"{directorate} forecasts an {_spend(row['variance'])} of {format_millions(abs(row['variance']))} "
-        f"({_pct_text(row['variance_pct'])} of budget)" if row["variance"] != 0 else
-        f"{directorate} forecasts to spend exactly its budget")
+    row = line.iloc[0] if len(line) else pd.Series({"variance": pd.NA, "variance_pct": pd.NA})
+    title = _forecast_title(row["variance"], f"{directorate}: forecast not available",
+                            f"{directorate} forecasts to spend exactly its budget",
+                            lambda v: f"{directorate} forecasts an {_spend(v)} of {format_millions(abs(v))} "
+                                      f"({_pct_text(row['variance_pct'])} of budget)")
     return [
         Table("Financial position", title, frame,
               caption=f"{directorate}: latest budget, forecast outturn and variance, {label(b.period)}."

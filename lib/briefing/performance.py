@@ -504,13 +504,18 @@ def _comparison_rows(b) -> pd.DataFrame | None:
     return rows if not rows.empty else None
 
 
+def _nothing_to_compare(b, key: str, compare: str) -> Table:
+    """An empty comparison table that says there was nothing to compare with (a first month, say)."""
+    return Table(key, f"No ratings for {compare} to compare with", pd.DataFrame(),
+                 empty_text=f"There are no ratings for {compare} to compare {label(b.period)} with.")
+
+
 def status_changes_table(b) -> Table:
     """Figure 3: the measures that changed status since the comparison period, named."""
     before = _comparison_rows(b)
     compare = label(b.run.compare_to) if b.run.compare_to else "the last report"
     if before is None:
-        return Table("Status changes", f"No ratings for {compare} to compare with", pd.DataFrame(),
-                     empty_text=f"There are no ratings for {compare} to compare {label(b.period)} with.")
+        return _nothing_to_compare(b, "Status changes", compare)
     changes = status_changes(b.ratings, before, set(b.register["measure_id"]))
     better, worse = improved_and_worse(changes)
     lists = change_lists(changes).rename(columns={"change": "Change", "measures": "Measures",
@@ -528,8 +533,7 @@ def status_matrix_table(b) -> Table:
     before = _comparison_rows(b)
     compare = label(b.run.compare_to) if b.run.compare_to else "the last report"
     if before is None:
-        return Table("Status matrix", f"No ratings for {compare} to compare with", pd.DataFrame(),
-                     empty_text=f"There are no ratings for {compare} to compare {label(b.period)} with.")
+        return _nothing_to_compare(b, "Status matrix", compare)
     changes = status_changes(b.ratings, before, set(b.register["measure_id"]))
     matrix = transition_matrix(changes)
     then, now = month_name(b.run.compare_to), month_name(b.period)
