@@ -44,8 +44,8 @@ lab: $(STAMP) ## Open JupyterLab on the notebooks
 	$(BIN)/python -m pip install --quiet -e ".[lab]"
 	$(BIN)/jupyter lab notebooks/
 
-bench: $(STAMP) ## Time a year of briefings against plain papermill and the no-notebook floor
-	$(BIN)/python benchmarks/bench.py
+bench: $(STAMP) ## Time a year of briefings against plain papermill and the no-notebook floor (options: BENCH_ARGS=--help)
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 sample-data: $(STAMP) ## Regenerate the bundled fictional council's returns in data/
 	$(BIN)/python -m briefing.sampledata

@@ -10,8 +10,6 @@ from pathlib import Path
 from .paths import NOTEBOOKS_DIR, safe_child
 from .periods import PeriodError, period_range
 from .params import ParamsError, Settings, load_settings
-from .problems import ReturnError
-from .returns import available_periods
 
 
 def plan_period(period: str, settings: Settings, params_file: str | None, compare_to: str | None,
@@ -26,6 +24,7 @@ def plan_period(period: str, settings: Settings, params_file: str | None, compar
     """
     from .batch import Job
     from .document import document_title
+    from .problems import ReturnError
     from .register import register_directorates
 
     folder = safe_child(output_root, period)
@@ -48,6 +47,8 @@ def plan_period(period: str, settings: Settings, params_file: str | None, compar
 
 
 def _periods(args, settings: Settings) -> list[str]:
+    from .returns import available_periods
+
     available = available_periods(settings.data_dir)
     if args.latest:
         if not available:
@@ -69,22 +70,26 @@ def cmd_run(args) -> int:
     from .index import write_index
 
     settings = load_settings(args.params, data_dir=args.data_dir, output_dir=args.output_dir)
-    periods = _periods(args, settings)
-    if args.strict and not strict_check(settings, periods):
-        return 1
     corporate_only = args.only == "corporate"
+    periods: list[str] = []
 
     def plan() -> list:
+        """The periods and their documents, worked out while the kernels start (see ``batch.run_jobs``)."""
+        periods.extend(_periods(args, settings))
+        if args.strict and not strict_check(settings, periods):
+            raise _Refused
         return [job for period in periods for job in plan_period(period, settings, args.params, args.compare_to,
                                                                  settings.output_dir, corporate_only)]
 
     workers = args.jobs or os.cpu_count() or 1
-    if corporate_only:
-        workers = min(workers, len(periods))  # one document a period: no kernel started for nothing
+    if corporate_only:  # one document a period: start no kernel that would have nothing to do
+        workers = min(workers, 1 if args.latest else len({p for spec in args.periods for p in period_range(spec)}))
     started = time.perf_counter()
-    # The plan is made while the workers' kernels start (see batch.run_jobs).
-    results = run_jobs(plan, workers=workers, fresh_kernel=args.fresh_kernel,
-                       fail_fast=args.fail_fast, progress=not args.no_progress and sys.stderr.isatty())
+    try:
+        results = run_jobs(plan, workers=workers, fresh_kernel=args.fresh_kernel,
+                           fail_fast=args.fail_fast, progress=not args.no_progress and sys.stderr.isatty())
+    except _Refused:
+        return 1
     elapsed = time.perf_counter() - started
     write_index(settings.output_dir, settings.council)
     failed = [r for r in results if not r.ok]
@@ -96,6 +101,10 @@ def cmd_run(args) -> int:
     print(f"{len(results) - len(failed)} built, {len(failed)} failed, in {elapsed:.1f} s "
           f"({len(periods)} period{'s' if len(periods) != 1 else ''})")
     return 1 if failed else 0
+
+
+class _Refused(Exception):
+    """``--strict`` found errors in the returns: nothing is built."""
 
 
 def strict_check(settings: Settings, periods: list[str]) -> bool:
