@@ -6,6 +6,7 @@ decimal string, so expected figures are exact and worked out by hand in the comm
 """
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -17,11 +18,12 @@ from openpyxl import load_workbook
 from briefing import finance
 from briefing.charts import Chart
 from briefing.document import Briefing, Run, build_briefing, check_parameters
-from briefing.money import pence_column
+from briefing.money import pence_column, pence_from_millions
 from briefing.params import Settings
 from briefing.returns import CENTRAL, DSG, FINANCE, FUNDING, RESERVES, SAVINGS, BALANCES, PERFORMANCE, \
     PeriodReturns, empty_table
 from briefing.tables import Table
+from briefing.workbook import cell_ref, cell_refs
 
 
 def m(text: str) -> int:
@@ -524,3 +526,123 @@ def test_checks_table_shows_figures_to_the_thousand_and_differences_to_the_penny
     assert highways[["Figure", "Should be", "Difference"]].tolist() == ["£0.560m", "£0.500m", "£60,000.00"]
     funding = failed.loc[failed.index.str.startswith("Net operating budget")].iloc[0]
     assert funding["Difference"] == "£0.01"
+
+
+# Whole columns at once, as row by row --------------------------------------------------------------------
+
+def row_by_row_service_areas(current: PeriodReturns, directorates: list[str]) -> list[dict]:
+    """The service-area lines and subtotals, read one Finance row at a time with ``cell_ref``."""
+    rows = []
+    for directorate in directorates:
+        own = [r for _, r in current.finance.iterrows() if r["directorate"] == directorate]
+        rows += [{"directorate": directorate, "service_area": r["service_area"], "kind": "line",
+                  **{c: r[c] for c in ("latest_budget", "forecast_outturn", "stated_variance", "commentary")},
+                  "source": f"{cell_ref(r, 'latest_budget')}, {cell_ref(r, 'forecast_outturn', with_file=False)}"}
+                 for r in own]
+        if own:
+            first, last = cell_ref(own[0], "latest_budget"), cell_ref(own[-1], "forecast_outturn", with_file=False)
+            rows.append({"directorate": directorate, "service_area": "Directorate total", "kind": "subtotal",
+                         "latest_budget": finance.strict_sum(r["latest_budget"] for r in own),
+                         "forecast_outturn": finance.strict_sum(r["forecast_outturn"] for r in own),
+                         "source": f"{first}:{last}"})
+        else:
+            rows.append({"directorate": directorate, "service_area": "No Finance lines in the return",
+                         "kind": "subtotal", "source": f"{directorate}.xlsx"})
+    return rows
+
+
+def plain(value):
+    """A cell's value for comparing: blanks (None, NaN, NA) alike, numbers as Python numbers."""
+    return None if pd.isna(value) else value
+
+
+@pytest.fixture
+def bundled_with_faults(bundled) -> PeriodReturns:
+    """The bundled period with a blank budget, a stated variance £0.06m out, one not stated and a blank note."""
+    current = dataclasses.replace(bundled.current, finance=bundled.current.finance.copy())
+    lines = current.finance
+    lines.loc[1, "latest_budget"] = pd.NA
+    lines.loc[2, "stated_variance"] += pence_from_millions(0.06)
+    lines.loc[3, "stated_variance"] = pd.NA
+    lines.loc[4, "commentary"] = "   "
+    return current
+
+
+def test_cell_refs_name_the_cells_cell_ref_names(bundled):
+    for lines in (bundled.current.finance, bundled.current.central, bundled.current.savings):
+        for column in ("latest_budget", "stated_variance", "planned", "no such column"):
+            for with_file in (True, False):
+                refs = cell_refs(lines, column, with_file)
+                assert refs.index.equals(lines.index)
+                assert refs.tolist() == [cell_ref(r, column, with_file) for _, r in lines.iterrows()]
+    odd = bundled.current.central.head(2).assign(letters=[None, {"latest_budget": "Q"}])
+    assert cell_refs(odd, "latest_budget").tolist() == [cell_ref(r, "latest_budget") for _, r in odd.iterrows()]
+    assert cell_refs(odd, "latest_budget", with_file=False).str[0].tolist() == ["?", "Q"]
+
+
+@pytest.mark.parametrize("pick", [list, lambda ds: ds[:1], lambda ds: [*ds[::-1], "No such directorate"]])
+def test_service_areas_are_the_rows_read_one_by_one(bundled_with_faults, pick):
+    directorates = pick(list(dict.fromkeys(bundled_with_faults.finance["directorate"])))
+    table = finance.service_areas(bundled_with_faults, directorates)
+    expected = row_by_row_service_areas(bundled_with_faults, directorates)
+    shown = table.iloc[:-1].to_dict("records")
+    assert len(shown) == len(expected)
+    for got, want in zip(shown, expected):
+        assert {c: plain(got[c]) for c in finance.SERVICE_AREA_COLUMNS} == \
+            {c: plain(want.get(c)) for c in finance.SERVICE_AREA_COLUMNS}
+        budget, forecast = plain(want.get("latest_budget")), plain(want.get("forecast_outturn"))
+        assert plain(got["variance"]) == (None if budget is None or forecast is None else forecast - budget)
+    assert pd.isna(table.iloc[-1]["latest_budget"])             # a blank budget blanks its subtotal and the total
+    assert table.dtypes.astype(str).to_dict() == {
+        "directorate": "str", "service_area": "str", "kind": "str", "latest_budget": "Int64",
+        "forecast_outturn": "Int64", "variance": "Int64", "variance_pct": "float64", "stated_variance": "Int64",
+        "commentary": "str", "source": "str"}
+
+
+def test_stated_variance_checks_are_the_rows_checked_one_by_one(bundled_with_faults):
+    tolerance = pence_from_millions(0.05)
+    for lines, what in ((bundled_with_faults.finance, "service area"), (bundled_with_faults.central, "central budget")):
+        checks = finance.stated_variance_checks(lines, 0.05, what)
+        stated = [r for _, r in lines.iterrows() if pd.notna(r["stated_variance"])]
+        assert len(checks) == len(stated)
+        for check, r in zip(checks, stated):
+            blank = pd.isna(r["latest_budget"]) or pd.isna(r["forecast_outturn"])
+            computed = None if blank else int(r["forecast_outturn"]) - int(r["latest_budget"])
+            passed = not blank and abs(int(r["stated_variance"]) - computed) <= tolerance
+            owner = f", {r['directorate']}" if "directorate" in r else ""
+            assert check["check"].endswith(f"{what} '{r['service_area']}'{owner}")
+            assert (check["result"], check["figure"], plain(check["expected"])) == \
+                (finance.PASSED if passed else finance.FAILED, r["stated_variance"], computed)
+            assert plain(check["difference"]) == (None if blank else int(r["stated_variance"]) - computed)
+            assert check["where"] == (f"{cell_ref(r, 'stated_variance')} (stated); {cell_ref(r, 'latest_budget')}, "
+                                      f"{cell_ref(r, 'forecast_outturn', with_file=False)} (budget, forecast)")
+    failed = [c for c in finance.stated_variance_checks(bundled_with_faults.finance, 0.05, "x")
+              if c["result"] == finance.FAILED]
+    assert len(failed) == 2                                        # the blank budget and the £0.06m
+
+
+def test_on_target_notes_are_each_directorates_commentary_line_by_line(bundled_with_faults):
+    directorates = [*dict.fromkeys(bundled_with_faults.finance["directorate"]), "No such directorate"]
+    notes = finance.on_target(bundled_with_faults, directorates, 2.0).set_index("directorate")["notes"]
+    for directorate in directorates[:-1]:
+        own = bundled_with_faults.finance[bundled_with_faults.finance["directorate"] == directorate]
+        assert notes[directorate] == "\n".join(f"{r['service_area']}: {r['commentary']}" for _, r in own.iterrows()
+                                               if isinstance(r["commentary"], str) and r["commentary"].strip())
+    assert notes["No such directorate"] == "No Finance lines in the return"
+
+
+def test_checks_are_worked_out_once_per_briefing_and_afresh_for_other_returns(monkeypatch):
+    computed = []
+    real = finance._checks
+    monkeypatch.setattr(finance, "_checks", lambda b: computed.append(b) or real(b))
+    b = briefing_of({"2022-07": july()})
+    first = finance.checks(b)
+    first.loc[0, "result"] = "changed by its caller"
+    second = finance.checks(b)
+    assert len(computed) == 1 and second["result"].eq(finance.PASSED).all()
+    broken = {"Alpha": lines(("Highways", m("10"), m("10.5"), m("0.56"))), "Beta": JULY_FINANCE["Beta"]}
+    b.returns["2022-07"] = july(finance_by=broken)
+    failed = finance.checks(b).query("result == @finance.FAILED")["check"]
+    assert failed.str.contains("'Highways', Alpha").any() and len(computed) == 2
+    other = briefing_of({"2022-07": july()}, variance_check_m=0.6)
+    assert finance.checks(other)["result"].eq(finance.PASSED).all() and len(computed) == 3

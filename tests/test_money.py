@@ -1,6 +1,11 @@
+import math
 from decimal import Decimal
 
-from briefing.money import format_millions, millions, pence_from_millions, round_millions
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from briefing.money import format_millions, millions, pence_column, pence_from_millions, round_millions
 
 
 def test_millions_to_pence_is_exact():
@@ -24,3 +29,23 @@ def test_rounding_is_half_up_at_display_only():
     assert format_millions(pence_from_millions(2.4), sign=True) == "+£2.4m"
     assert format_millions(pence_from_millions(-0.04)) == "£0.0m"
     assert millions(150_000_000) == 1.5
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.one_of(st.floats(allow_infinity=False, min_value=-9e10, max_value=9e10),
+                          st.decimals(min_value=-10**7, max_value=10**7, places=9).map(float),
+                          st.integers(-10**15, 10**15).map(lambda n: n / 10**8),
+                          st.integers(-10**15, 10**15).map(lambda n: (n + 0.5) / 10**8)), max_size=30))
+def test_a_column_in_pence_at_once_is_each_value_in_pence(amounts):
+    column = pence_column(pd.Series(amounts, dtype="float64"))
+    assert str(column.dtype) == "Int64"
+    assert [None if v is pd.NA else v for v in column] == [pence_from_millions(a) for a in amounts]
+
+
+def test_a_column_in_pence_keeps_exact_halves_and_blanks():
+    amounts = [211.083, -0.015, 0.000000005, -0.000000005, 1.234567895, 9_999_999.99999999, 12_345_678.9,
+               math.nan, -0.0, 0.1]
+    column = pence_column(pd.Series(amounts))
+    assert list(column) == [21_108_300_000, -1_500_000, 1, -1, 123_456_790, 999_999_999_999_999,
+                            1_234_567_890_000_000, pd.NA, 0, 10_000_000]
+    assert list(pence_column(pd.Series([None, None], dtype=object))) == [pd.NA, pd.NA]

@@ -1,9 +1,14 @@
 """Reading return sheets: header matching, cell references, and errors that say where."""
+import datetime as dt
+
+import pandas as pd
 import pytest
 
+from briefing.money import pence_from_millions
 from briefing.problems import ReturnError
 from briefing.returns import FINANCE, PERFORMANCE
-from briefing.workbook import Workbook, cell_ref, column_letter, read_sheet
+from briefing.workbook import (Column, SheetSpec, Workbook, _blank, _convert, cell_ref, column_letter,
+                               normalise_header, read_sheet)
 
 
 def test_column_letters():
@@ -65,3 +70,89 @@ def test_files_that_are_not_workbooks_get_a_clear_error(tmp_path, content, messa
         Workbook.open(path)
     assert message in str(err.value)
     assert err.value.problem.file == "Adult Services.xlsx"
+
+
+MESSY = SheetSpec("Messy", (
+    Column("name", "Name"),
+    Column("amount", "Amount £m", kind="money"),
+    Column("count", "Count", kind="number"),
+    Column("value", "Value", kind="any"),
+    Column("note", "Note", required=False),
+))
+MESSY_ROWS = [
+    [],
+    [None, "   "],                                                        # spaces only: still no header
+    [None, " name", "AMOUNT £M", "Count", "Value", "Extra", "Note"],       # the header, on row 3, from B
+    [None, "Alpha ", 1.5, 3, "x", "e", "ok"],
+    [None, None, None, None, None, "only an extra column"],               # blank in every column read
+    [None, 10.0, "1,234.5", "about two", 2.5, None, "  "],
+    [None, "Beta", "#DIV/0!", "#N/A", dt.date(2022, 7, 1), None, True],
+    [],
+    [None, "  ", "  ", None, None, None, None],
+    [None, "Gamma", -0.015, True, " padded ", None, None],
+]
+
+
+def row_by_row(book: Workbook, spec: SheetSpec, problems: list) -> pd.DataFrame:
+    """The sheet read the simple way, a dict per row and a call per cell, for ``read_sheet`` to agree with."""
+    sheet = book.find_sheet(spec.sheet)
+    rows = book.rows(sheet)
+    header = next(i for i, r in enumerate(rows) if any(not _blank(v) for v in r))
+    headers = [normalise_header(h) for h in rows[header]]
+    positions = {c.name: headers.index(normalise_header(c.header)) for c in spec.columns
+                 if normalise_header(c.header) in headers}
+    letters = {name: column_letter(p) for name, p in positions.items()}
+    records = []
+    for number, raw in enumerate(rows[header + 1:], start=header + 2):
+        values = [raw[positions[c.name]] if c.name in positions else "" for c in spec.columns]
+        if all(_blank(v) for v in values):
+            continue
+        record = {"file": book.label, "sheet": sheet, "row": number, "letters": letters}
+        for col, value in zip(spec.columns, values):
+            record[col.name] = _convert(value, col, book.label, sheet, positions.get(col.name), number, problems)
+        records.append(record)
+    table = pd.DataFrame.from_records(records, columns=["file", "sheet", "row", "letters"] + spec.names)
+    for col in spec.columns:
+        if col.kind == "money":
+            table[col.name] = pd.array([pence_from_millions(v) for v in table[col.name]], dtype="Int64")
+        elif col.kind == "number":
+            table[col.name] = pd.to_numeric(table[col.name], errors="coerce").astype("float64")
+        elif col.kind == "text":
+            table[col.name] = table[col.name].astype("object")
+    return table
+
+
+def test_a_messy_sheet_is_read_column_by_column_as_row_by_row(xlsx):
+    book = Workbook.open(xlsx("Messy.xlsx", {"Messy": MESSY_ROWS}))
+    problems, expected_problems = [], []
+    table = read_sheet(book, MESSY, problems)
+    expected = row_by_row(book, MESSY, expected_problems)
+    pd.testing.assert_frame_equal(table, expected, check_exact=True)
+    assert list(table.dtypes.astype(str)) == list(expected.dtypes.astype(str))
+    assert problems == expected_problems
+    assert table["row"].tolist() == [4, 6, 7, 10]
+    assert table["name"].tolist() == ["Alpha", "10", "Beta", "Gamma"]
+    assert table["amount"].tolist() == [150_000_000, 123_450_000_000, pd.NA, -1_500_000]
+    assert table["count"].tolist()[0] == 3.0 and table["count"].iloc[1:].isna().all()
+    assert table["value"].tolist()[:2] == ["x", 2.5] and str(table["value"][2])[:10] == "2022-07-01"
+    assert table["value"][3] == "padded"
+    assert [table["note"][0], table["note"][2]] == ["ok", "True"] and table["note"][[1, 3]].isna().all()
+    assert all(letters is table["letters"][0] for letters in table["letters"])
+    assert table["letters"][0] == {"name": "B", "amount": "C", "count": "D", "value": "E", "note": "G"}
+    assert [str(p) for p in problems] == [
+        "Messy.xlsx!Messy!D6: error: Count is text ('about two'), not a number (expected a number)",
+        "Messy.xlsx!Messy!C7: error: Amount £m is an Excel error (#DIV/0!) "
+        "(expected a value: correct the formula, or type the figure)",
+        "Messy.xlsx!Messy!D7: error: Count is an Excel error (#N/A) "
+        "(expected a value: correct the formula, or type the figure)",
+        "Messy.xlsx!Messy!D10: error: Count is text (True), not a number (expected a number)",
+    ]
+
+
+def test_a_sheet_of_headers_only_reads_as_no_rows(xlsx):
+    book = Workbook.open(xlsx("Messy.xlsx", {"Messy": MESSY_ROWS[:3] + [[], [None, " ", None]]}))
+    problems, expected_problems = [], []
+    table = read_sheet(book, MESSY, problems)
+    pd.testing.assert_frame_equal(table, row_by_row(book, MESSY, expected_problems))
+    assert table.empty and problems == expected_problems == []
+    assert str(table["amount"].dtype) == "Int64" and str(table["count"].dtype) == "float64"

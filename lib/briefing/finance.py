@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import html
 from decimal import Decimal
+from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from . import charts
+from .cache import fresh_copy
 from .money import format_millions, pence_from_millions
 from .periods import label, month_name, year_to_date
 from .problems import RETURN_INVALID
 from .returns import CORPORATE, PeriodReturns
 from .tables import Table
-from .workbook import cell_ref
+from .workbook import cell_ref, cell_refs
 
 TOTAL_DIRECTORATES = "Total directorate budgets"
 TOTAL_CENTRAL = "Total budgets held centrally"
@@ -41,10 +44,23 @@ PASSED, FAILED = "Passed", "Failed"
 
 def strict_sum(values) -> object:
     """The exact sum of pence as a Python int; blank when there is nothing to add or any part is blank."""
+    if isinstance(values, pd.Series) and pd.api.types.is_integer_dtype(values.dtype):
+        return _strict_sum_of_column(values)
     values = list(values)
     if not values or any(pd.isna(v) for v in values):
         return pd.NA
     return sum(int(v) for v in values)
+
+
+def _strict_sum_of_column(values: pd.Series) -> object:
+    """``strict_sum`` of a column of integer pence, checked for blanks in one step rather than value by value.
+
+    A large council's directorate has thousands of lines, added up in every
+    table that shows it; the sum is still of Python ints, so it cannot overflow.
+    """
+    if values.empty or values.isna().any():
+        return pd.NA
+    return sum(values.to_numpy(dtype="int64").tolist())
 
 
 def _as_money(table: pd.DataFrame, columns) -> pd.DataFrame:
@@ -98,9 +114,9 @@ def _variances(frame: pd.DataFrame, key: str) -> pd.Series:
 
 # Where figures came from ---------------------------------------------------
 
-def _line_source(row) -> str:
-    """The cells of one line's budget and forecast: ``Corporate.xlsx!Central budgets!B3, C3``."""
-    return f"{cell_ref(row, 'latest_budget')}, {cell_ref(row, 'forecast_outturn', with_file=False)}"
+def _line_sources(lines: pd.DataFrame) -> pd.Series:
+    """The cells of each line's budget and forecast: ``Corporate.xlsx!Central budgets!B3, C3``."""
+    return cell_refs(lines, "latest_budget") + ", " + cell_refs(lines, "forecast_outturn", with_file=False)
 
 
 def _range_source(lines: pd.DataFrame) -> str:
@@ -145,7 +161,7 @@ def _corporate_lines(lines: pd.DataFrame, before: pd.DataFrame | None) -> pd.Dat
     table = pd.DataFrame({"line": list(lines["service_area"]),
                           "latest_budget": lines["latest_budget"].to_numpy(),
                           "forecast_outturn": lines["forecast_outturn"].to_numpy(),
-                          "source": [_line_source(r) for _, r in lines.iterrows()]})
+                          "source": _line_sources(lines).tolist()})
     previous = _variances(before, "service_area") if before is not None else None
     return _compare(_as_money(table, ["latest_budget", "forecast_outturn"]), "line", previous)
 
@@ -204,6 +220,10 @@ def central_position(current: PeriodReturns, comparison: PeriodReturns | None,
 
 # 3. Service areas ------------------------------------------------------------
 
+SERVICE_AREA_COLUMNS = ["directorate", "service_area", "kind", "latest_budget", "forecast_outturn",
+                        "stated_variance", "commentary", "source"]
+
+
 def service_areas(current: PeriodReturns, directorates: list[str]) -> pd.DataFrame:
     """Every service area of every directorate, a subtotal row for each directorate, then the total.
 
@@ -211,25 +231,13 @@ def service_areas(current: PeriodReturns, directorates: list[str]) -> pd.DataFra
     directorate with no usable return has one blank row saying why.
     """
     finance = current.finance
-    columns = ["latest_budget", "forecast_outturn", "variance"]
-    rows = []
-    for directorate in directorates:
-        lines = finance[finance["directorate"] == directorate]
-        if lines.empty:
-            rows.append({"directorate": directorate, "service_area": _unavailable(current, directorate),
-                         "kind": "subtotal", "source": f"{directorate}.xlsx"})
-            continue
-        for _, line in lines.iterrows():
-            rows.append({"directorate": directorate, "service_area": line["service_area"], "kind": "line",
-                         "latest_budget": line["latest_budget"], "forecast_outturn": line["forecast_outturn"],
-                         "stated_variance": line["stated_variance"], "commentary": line["commentary"],
-                         "source": _line_source(line)})
-        subtotal = {c: strict_sum(lines[c]) for c in ("latest_budget", "forecast_outturn")}
-        rows.append({"directorate": directorate, "service_area": "Directorate total", "kind": "subtotal",
-                     **subtotal, "source": _range_source(lines)})
-    table = pd.DataFrame(rows, columns=["directorate", "service_area", "kind", "latest_budget", "forecast_outturn",
-                                        "stated_variance", "commentary", "source"])
+    found = _positions(finance, "directorate")
+    sources = _line_sources(finance).tolist()
+    blocks = [_service_area_block(current, finance, sources, directorate, found.get(directorate))
+              for directorate in directorates]
+    table = _frame_of({c: [v for block in blocks for v in block[c]] for c in SERVICE_AREA_COLUMNS})
     table = _as_money(table, ["latest_budget", "forecast_outturn", "stated_variance"])
+    columns = ["latest_budget", "forecast_outturn", "variance"]
     table["variance"] = table["forecast_outturn"] - table["latest_budget"]
     subtotals = table[table["kind"] == "subtotal"]
     total = {"directorate": TOTAL_DIRECTORATES, "service_area": "", "kind": "total", "source": "",
@@ -239,6 +247,48 @@ def service_areas(current: PeriodReturns, directorates: list[str]) -> pd.DataFra
     table["variance_pct"] = _pct(table["variance"], table["latest_budget"])
     return table[["directorate", "service_area", "kind", *columns, "variance_pct", "stated_variance",
                   "commentary", "source"]]
+
+
+def _positions(frame: pd.DataFrame, key: str) -> dict:
+    """Where each value of ``key`` is in ``frame`` (positions in frame order), found in one pass.
+
+    Filtering the frame once per directorate would read every line once per
+    directorate; a blank key belongs to no directorate, as with ``==``.
+    """
+    return frame.groupby(key, sort=False).indices if not frame.empty else {}
+
+
+def _service_area_block(current: PeriodReturns, finance: pd.DataFrame, sources: list[str], directorate: str,
+                        positions: np.ndarray | None) -> dict[str, list]:
+    """One directorate's rows of the service-area table, column by column: its lines then its subtotal.
+
+    The values are those a row-by-row reading of ``finance`` gives (a value a
+    row lacks is NaN, as in a table built from dicts), so the table's types are too.
+    """
+    if positions is None:
+        row = {"directorate": directorate, "service_area": _unavailable(current, directorate), "kind": "subtotal",
+               "source": f"{directorate}.xlsx"}
+        return {c: [row.get(c, np.nan)] for c in SERVICE_AREA_COLUMNS}
+    lines = finance.iloc[positions]
+    shown = {"directorate": [directorate] * len(lines), "kind": ["line"] * len(lines),
+             **{c: lines[c].tolist() for c in ("service_area", "latest_budget", "forecast_outturn",
+                                                "stated_variance", "commentary")},
+             "source": [sources[i] for i in positions]}
+    subtotal = {"directorate": directorate, "service_area": "Directorate total", "kind": "subtotal",
+                **{c: strict_sum(lines[c]) for c in ("latest_budget", "forecast_outturn")},
+                "source": _range_source(lines)}
+    return {c: [*shown[c], subtotal.get(c, np.nan)] for c in SERVICE_AREA_COLUMNS}
+
+
+def _frame_of(columns: dict[str, list]) -> pd.DataFrame:
+    """A table from whole columns, typed as ``pd.DataFrame`` types the same rows given as dicts.
+
+    Columns of values are typed as rows of them are, except with no rows at
+    all, where rows leave every column ``object``.
+    """
+    if not any(columns.values()):
+        return pd.DataFrame([], columns=list(columns))
+    return pd.DataFrame(columns)
 
 
 def _unavailable(current: PeriodReturns, directorate: str) -> str:
@@ -274,11 +324,16 @@ def _position_text(variance, pct) -> str:
     return f"{format_millions(variance, sign=True)}{share}"
 
 
-def _notes(lines: pd.DataFrame) -> str:
-    """The commentary a directorate gave on its service areas, each note named by its service area."""
-    notes = [f"{r['service_area']}: {r['commentary']}" for _, r in lines.iterrows()
-             if isinstance(r["commentary"], str) and r["commentary"].strip()]
-    return "\n".join(notes)
+def _notes(finance: pd.DataFrame) -> dict[str, str]:
+    """The commentary each directorate gave on its service areas, each note named by its service area.
+
+    Worked out for every directorate in one pass over the lines; a
+    directorate whose lines carry no commentary has an empty text.
+    """
+    notes = [f"{area}: {text}" if isinstance(text, str) and text.strip() else None
+             for area, text in zip(finance["service_area"].tolist(), finance["commentary"].tolist())]
+    return {directorate: "\n".join(notes[i] for i in positions if notes[i] is not None)
+            for directorate, positions in _positions(finance, "directorate").items()}
 
 
 def on_target(current: PeriodReturns, directorates: list[str], tolerance_pct: float) -> pd.DataFrame:
@@ -288,13 +343,12 @@ def on_target(current: PeriodReturns, directorates: list[str], tolerance_pct: fl
     against the net operating budget (the Q3 2017-18 annex's council line).
     """
     position = directorate_position(current, None, directorates).iloc[:-1]
-    finance = current.finance
+    notes = _notes(current.finance)
     rows = []
     for _, row in position.iterrows():
-        lines = finance[finance["directorate"] == row["directorate"]]
         rows.append({"directorate": row["directorate"], "latest_budget": row["latest_budget"],
                      "variance": row["variance"], "variance_pct": row["variance_pct"],
-                     "notes": _notes(lines) if not lines.empty else
+                     "notes": notes[row["directorate"]] if row["directorate"] in notes else
                      _unavailable(current, row["directorate"])})
     council = net_operating_budget(current, None, directorates).set_index("line")
     budget = council.loc[NET_OPERATING_BUDGET, "latest_budget"]
@@ -614,7 +668,7 @@ SERVICE_AREA_FORMATS = {"Latest budget £m": "money", "Forecast outturn £m": "m
 
 def service_areas_table(b, directorates: list[str] | None = None, key: str = "Service areas") -> Table:
     """Service-area detail: every line, a subtotal per directorate matching the directorate table, and the total."""
-    table = service_areas(b.current, directorates or b.directorates)
+    table = _service_areas_of(b, directorates or b.directorates)
     if directorates is not None and len(directorates) == 1:
         table = table.iloc[:-1]  # one directorate's subtotal is already its total
     lines = table[(table["kind"] == "line") & table["variance"].notna()]
@@ -800,6 +854,40 @@ def tables(b) -> list:
     return items
 
 
+# Worked out once per briefing ------------------------------------------------------------
+
+def _per_briefing(b, name: str, key: tuple, inputs: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """A copy of ``compute()``, worked out once per briefing object for the same ``key`` and ``inputs``.
+
+    A document shows some tables more than once (the checks in the Checks
+    section and in tables.xlsx; the service areas in their table and in the
+    checks), and on a large council each costs seconds. The memory is an
+    attribute of ``b`` itself, so it never reaches another period or document:
+    every document gets its own copy of the briefing (see ``cache``), whose
+    copied returns are new objects. ``inputs``, the returns and tables the
+    result is computed from, are compared by identity, so a briefing given other
+    returns works the result out afresh; ``key`` holds the plain values it
+    depends on. Each caller gets its own copy, as from ``cache``.
+    """
+    memory = vars(b).setdefault("_finance_memory", {})
+    held = memory.get((name, key))
+    if held is None or len(held[0]) != len(inputs) or any(a is not c for a, c in zip(held[0], inputs)):
+        held = memory[(name, key)] = (inputs, compute())
+    return fresh_copy(held[1])
+
+
+def _inputs(returns: PeriodReturns | None) -> tuple:
+    """What finance tables are computed from in a period's returns: the returns and their money sheets."""
+    return () if returns is None else (returns, returns.finance, returns.central, returns.funding)
+
+
+def _service_areas_of(b, directorates: list[str]) -> pd.DataFrame:
+    """``service_areas`` of the briefing's period, worked out once per briefing and list of directorates."""
+    key = (tuple(directorates), tuple(b.current.invalid.items()))
+    return _per_briefing(b, "service areas", key, _inputs(b.current),
+                         lambda: service_areas(b.current, directorates))
+
+
 # Checks ---------------------------------------------------------------------------------
 
 def _check(check: str, passed: bool, figure=pd.NA, expected=pd.NA, where: str = "") -> dict:
@@ -812,21 +900,23 @@ def stated_variance_checks(lines: pd.DataFrame, tolerance_m: float, what: str) -
     """Every stated variance against forecast − budget, within ``tolerance_m`` £m.
 
     A line with no stated variance states nothing to check; one with a
-    stated variance but a blank budget or forecast cannot pass.
+    stated variance but a blank budget or forecast cannot pass. The
+    arithmetic is done on whole columns (a blank budget or forecast blanks
+    forecast − budget, as ``strict_sum`` would), then each line becomes a check.
     """
-    tolerance = pence_from_millions(tolerance_m)
-    out = []
-    for _, row in lines.iterrows():
-        if pd.isna(row["stated_variance"]):
-            continue
-        computed = strict_sum([row["forecast_outturn"], pd.NA if pd.isna(row["latest_budget"])
-                               else -int(row["latest_budget"])])
-        passed = pd.notna(computed) and abs(int(row["stated_variance"]) - computed) <= tolerance
-        owner = f", {row['directorate']}" if "directorate" in row and pd.notna(row["directorate"]) else ""
-        out.append(_check(f"Stated variance equals forecast − budget (within £{tolerance_m:g}m): "
-                          f"{what} '{row['service_area']}'{owner}", passed, row["stated_variance"], computed,
-                          f"{cell_ref(row, 'stated_variance')} (stated); {_line_source(row)} (budget, forecast)"))
-    return out
+    stated = lines[lines["stated_variance"].notna()]
+    computed = stated["forecast_outturn"] - stated["latest_budget"]
+    close = (stated["stated_variance"] - computed).abs() <= pence_from_millions(tolerance_m)
+    passed = (computed.notna() & close).fillna(False)
+    owners = [f", {d}" if pd.notna(d) else "" for d in stated["directorate"].tolist()] \
+        if "directorate" in stated.columns else [""] * len(stated)
+    names = [f"Stated variance equals forecast − budget (within £{tolerance_m:g}m): {what} '{area}'{owner}"
+             for area, owner in zip(stated["service_area"].tolist(), owners)]
+    cells = [f"{stated_cell} (stated); {source} (budget, forecast)"
+             for stated_cell, source in zip(cell_refs(stated, "stated_variance").tolist(),
+                                            _line_sources(stated).tolist())]
+    return [_check(*check) for check in zip(names, passed.tolist(), stated["stated_variance"].tolist(),
+                                            computed.tolist(), cells)]
 
 
 def service_area_checks(position: pd.DataFrame, detail: pd.DataFrame) -> list[dict]:
@@ -872,7 +962,16 @@ def return_checks(current: PeriodReturns, directorates: list[str]) -> list[dict]
 
 
 def checks(b) -> pd.DataFrame:
-    """Every arithmetic and completeness check on this period's finance returns, failures first."""
+    """Every arithmetic and completeness check on this period's finance returns, failures first.
+
+    Worked out once per briefing (the Checks section and tables.xlsx both show them).
+    """
+    key = (tuple(b.directorates), b.run.settings.variance_check_m, tuple(b.current.invalid.items()))
+    return _per_briefing(b, "checks", key, (*_inputs(b.current), *_inputs(b.comparison)), lambda: _checks(b))
+
+
+def _checks(b) -> pd.DataFrame:
+    """The checks themselves, worked out afresh (``checks`` remembers them for the briefing)."""
     tolerance = b.run.settings.variance_check_m
     current = b.current
     council = net_operating_budget(current, b.comparison, b.directorates)
@@ -881,7 +980,7 @@ def checks(b) -> pd.DataFrame:
             *stated_variance_checks(current.central, tolerance, "central budget"),
             *stated_variance_checks(current.funding, tolerance, "funding line"),
             *service_area_checks(directorate_position(current, b.comparison, b.directorates),
-                                 service_areas(current, b.directorates)),
+                                 _service_areas_of(b, b.directorates)),
             funding_check(council, current.funding)]
     table = _as_money(pd.DataFrame(rows, columns=["check", "result", "figure", "expected", "difference", "where"]),
                       ["figure", "expected", "difference"])

@@ -8,11 +8,18 @@ unrounded values. Money columns hold integer pence and are shown as £m.
 from __future__ import annotations
 
 import html
+import io
 import math
 import numbers
 import re
+import shutil
+import tempfile
+import zipfile
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree.ElementTree import tostring as element_text
+from xml.sax.saxutils import escape as xml_escape
 
 import pandas as pd
 
@@ -171,43 +178,205 @@ def _excel_value(value, kind: str):
     return str(value) if not isinstance(value, (int, float)) else value
 
 
+EXCEL_FORMATS = {"money": "#,##0.0", "money_signed": "+#,##0.0;-#,##0.0;0.0", "pct": '0.0"%"',
+                 "pct_signed": '+0.0"%";-0.0"%";0.0"%"', "int": "#,##0"}
+EXCEL_FONTS = {"title": {"bold": True, "size": 13}, "header": {"bold": True}}
+FIRST_DATA_ROW = 5  # title, caption, a blank row, the headers, then the data
+_EMPTY_SHEET_DATA = b"<sheetData></sheetData>"
+
+
 def write_workbook(tables: list[Table], path: Path) -> Path:
     """Write every table to its own sheet of an .xlsx, atomically (a temporary file, then rename).
 
     Money is written in £m, unrounded, formatted to one decimal; text that
     would start a formula is stored as text, so a commentary cannot run.
+
+    A large council's tables run to 100,000 rows, which as openpyxl cells
+    took a quarter of a minute and hundreds of MB. So openpyxl (write-only)
+    writes the workbook around the cells (sheets, styles, column widths,
+    frozen panes), each sheet's rows are written as the XML openpyxl would
+    write for them (``SheetRows``) to a temporary file, and ``_assemble``
+    puts the two together in the temporary file that replaces ``path``.
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     keys = [t.key.casefold() for t in tables]  # Excel sheet names ignore case
     repeated = sorted({k for k in keys if keys.count(k) > 1})
     if repeated:
         raise ValueError(f"two tables share the sheet name(s) {repeated}; each table needs its own key")
-    book = Workbook()
-    book.remove(book.active)
-    formats = {"money": "#,##0.0", "money_signed": "+#,##0.0;-#,##0.0;0.0", "pct": '0.0"%"',
-               "pct_signed": '+0.0"%";-0.0"%";0.0"%"', "int": "#,##0"}
-    for table in tables:
-        sheet = book.create_sheet(table.key)
-        sheet["A1"] = table.title
-        sheet["A1"].font = Font(bold=True, size=13)
-        if table.caption or table.source:
-            sheet["A2"] = " ".join(filter(None, [table.caption, f"Source: {table.source}" if table.source else ""]))
-        kinds = [table.formats.get(c, "text") for c in table.frame.columns]
-        for j, column in enumerate(table.frame.columns, start=1):
-            cell = sheet.cell(row=4, column=j, value=str(column))
-            cell.font = Font(bold=True)
-            sheet.column_dimensions[cell.column_letter].width = max(12, min(60, len(str(column)) + 4))
-        for i, row in enumerate(table.frame.itertuples(index=False, name=None), start=5):
-            for j, (value, kind) in enumerate(zip(row, kinds), start=1):
-                cell = sheet.cell(row=i, column=j, value=_excel_value(value, kind))
-                if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
-                    cell.data_type = "s"
-                    cell.quotePrefix = True
-                if kind in formats:
-                    cell.number_format = formats[kind]
-        sheet.freeze_panes = "A5"
-    with atomic_path(path) as tmp:
-        book.save(tmp)
+    book = Workbook(write_only=True)
+    with ExitStack() as stack:
+        sheets = []
+        for table in tables:
+            sheet = book.create_sheet(table.key)
+            rows = stack.enter_context(tempfile.SpooledTemporaryFile(max_size=1 << 20))
+            _write_sheet(sheet, table, rows)
+            sheets.append((sheet, rows))
+        package = io.BytesIO()
+        book.save(package)  # styles.xml is written here, after every cell has registered its style
+        with atomic_path(path) as tmp:
+            _assemble(package, sheets, tmp)
     return Path(path)
+
+
+def _write_sheet(sheet, table: Table, rows) -> None:
+    """Lay out ``sheet`` for ``table`` and write its rows' XML to ``rows``.
+
+    Title in A1, caption in A2, headers in row 4 (bold, each column as wide
+    as its header), data from row 5 with the panes frozen above it. The
+    sheet's size is what an ordinary openpyxl sheet of these cells states.
+    """
+    from openpyxl.utils import get_column_letter
+
+    frame = table.frame
+    headers = [str(column) for column in frame.columns]
+    for j, header in enumerate(headers, start=1):
+        sheet.column_dimensions[get_column_letter(j)].width = max(12, min(60, len(header) + 4))
+    sheet.freeze_panes = f"A{FIRST_DATA_ROW}"
+    dimension = _dimension(table)
+    sheet.calculate_dimension = lambda: dimension
+    writer = SheetRows(sheet, rows, len(headers))
+    writer.row(1, [writer.openpyxl_cell(1, 1, table.title, font="title")])
+    if table.caption or table.source:
+        caption = " ".join(filter(None, [table.caption, f"Source: {table.source}" if table.source else ""]))
+        writer.row(2, [writer.openpyxl_cell(2, 1, caption)])
+    if headers:
+        writer.row(4, [writer.openpyxl_cell(4, j, h, font="header") for j, h in enumerate(headers, start=1)])
+        kinds = [table.formats.get(c, "text") for c in frame.columns]
+        for i, values in enumerate(frame.itertuples(index=False, name=None), start=FIRST_DATA_ROW):
+            writer.row(i, [writer.cell(i, j, _excel_value(v, kind), kind)
+                           for j, (v, kind) in enumerate(zip(values, kinds), start=1)])
+
+
+def _dimension(table: Table) -> str:
+    """The range an ordinary openpyxl sheet of ``table`` states as its size: A1 to the last cell written."""
+    from openpyxl.utils import get_column_letter
+
+    columns = len(table.frame.columns)
+    if columns:
+        return f"A1:{get_column_letter(columns)}{FIRST_DATA_ROW - 1 + len(table.frame)}"
+    return "A1:A2" if table.caption or table.source else "A1:A1"
+
+
+class SheetRows:
+    """A sheet's rows written as the XML openpyxl writes for its cells, to a binary file.
+
+    Text, finite numbers and blanks, nearly every cell, are written here as
+    openpyxl writes them; any other value (a boolean, a numpy number, an
+    Excel error code, empty or over-long text, a character Excel refuses)
+    is made an openpyxl cell and written by openpyxl's own cell writer, so
+    it is stored, or refused, as before. Each style is registered with the
+    workbook when a cell first uses it, as openpyxl registers styles when it
+    writes cells, so styles.xml numbers them as it always did.
+    """
+
+    def __init__(self, sheet, out, columns: int):
+        from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+        from openpyxl.utils import get_column_letter
+
+        self.sheet = sheet
+        self.out = out
+        self.letters = [get_column_letter(j) for j in range(1, columns + 1)]
+        self.style_ids: dict[tuple, int] = {}
+        self.error_codes = frozenset(ERROR_CODES)
+        self.illegal = ILLEGAL_CHARACTERS_RE
+
+    def row(self, index: int, cells: list[str]) -> None:
+        """Write one row element holding ``cells`` (XML text)."""
+        self.out.write(f'<row r="{index}">{"".join(cells)}</row>'.encode("utf-8"))
+
+    def cell(self, row: int, column: int, value, kind: str) -> str:
+        """The XML of one data cell: ``value`` (as ``_excel_value`` gives it) in a column of format ``kind``."""
+        quoted = isinstance(value, str) and value.startswith(_FORMULA_START)
+        style = self.style_id(kind, quoted) if quoted or kind in EXCEL_FORMATS else None
+        plain = self.plain_cell(f"{self.letters[column - 1]}{row}", value, style)
+        return plain if plain is not None else self.openpyxl_cell(row, column, value, kind=kind, quoted=quoted)
+
+    def plain_cell(self, ref: str, value, style: int | None) -> str | None:
+        """A cell's XML, byte for byte as openpyxl writes it, for a blank, plain text or a finite float or
+        int; None for any other value (or text Excel would not keep as it is), which openpyxl must write."""
+        styled = f' s="{style}"' if style is not None else ""
+        kind = type(value)
+        if value is None:
+            return f'<c r="{ref}"{styled} t="n" />' if style is not None else ""
+        if kind is str:
+            if not value or len(value) > 32767 or value in self.error_codes or self.illegal.search(value):
+                return None
+            stripped = value.strip()
+            space = ' xml:space="preserve"' if stripped and stripped != value else ""
+            return f'<c r="{ref}"{styled} t="inlineStr"><is><t{space}>{xml_escape(value)}</t></is></c>'
+        if (kind is float and math.isfinite(value)) or kind is int:
+            return f'<c r="{ref}"{styled} t="n"><v>{"%.16g" % value}</v></c>'
+        return None
+
+    def style_id(self, kind: str, quoted: bool) -> int:
+        """The workbook's number for a data cell's style (its column's number format, a quote prefix for text
+        that would start a formula), registered on first use."""
+        key = (kind, quoted)
+        if key not in self.style_ids:
+            self.style_ids[key] = self._styled(self._new_cell(None), kind=kind, quoted=quoted).style_id
+        return self.style_ids[key]
+
+    def openpyxl_cell(self, row: int, column: int, value, font: str | None = None, kind: str = "text",
+                      quoted: bool = False) -> str:
+        """The XML of one cell as openpyxl makes it and writes it, with the cell writer openpyxl itself
+        uses (without lxml); raises, as openpyxl does, on text Excel refuses."""
+        from openpyxl.cell._writer import etree_write_cell
+
+        cell = self._styled(self._new_cell(value), font, kind, quoted)
+        cell.row, cell.column = row, column
+        stream = _ElementText()
+        etree_write_cell(stream, self.sheet, cell, cell.has_style)
+        return "".join(stream.parts)
+
+    def _new_cell(self, value):
+        """An openpyxl cell of this sheet holding ``value``, typed as openpyxl types it."""
+        from openpyxl.cell import WriteOnlyCell
+
+        return WriteOnlyCell(self.sheet, value)
+
+    @staticmethod
+    def _styled(cell, font: str | None = None, kind: str = "text", quoted: bool = False):
+        """``cell`` given a font, text type with a quote prefix, and a number format, as the table asks."""
+        from openpyxl.styles import Font
+
+        if font:
+            cell.font = Font(**EXCEL_FONTS[font])
+        if quoted:
+            cell.data_type = "s"
+            cell.quotePrefix = True
+        if kind in EXCEL_FORMATS:
+            cell.number_format = EXCEL_FORMATS[kind]
+        return cell
+
+
+class _ElementText:
+    """Stands in for openpyxl's XML stream: keeps each element written to it, as text."""
+
+    def __init__(self):
+        self.parts: list[str] = []
+
+    def write(self, element) -> None:
+        self.parts.append(element_text(element, encoding="unicode"))
+
+
+def _assemble(package: io.BytesIO, sheets: list, target: Path) -> None:
+    """Write to ``target`` the workbook openpyxl saved in ``package``, each sheet's rows put in its sheetData."""
+    rows_of = {sheet.path.lstrip("/"): rows for sheet, rows in sheets}
+    with zipfile.ZipFile(package) as source, \
+            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename not in rows_of:
+                archive.writestr(item, data)
+                continue
+            head, tail = data.split(_EMPTY_SHEET_DATA)
+            rows = rows_of[item.filename]
+            info = zipfile.ZipInfo(item.filename, item.date_time)
+            info.compress_type = item.compress_type
+            info.file_size = len(data) + rows.seek(0, io.SEEK_END)  # past 2 GiB, zipfile then writes zip64
+            rows.seek(0)
+            with archive.open(info, "w") as member:
+                member.write(head + b"<sheetData>")
+                shutil.copyfileobj(rows, member, 1 << 20)
+                member.write(b"</sheetData>" + tail)

@@ -10,8 +10,10 @@ import math
 import re
 import zipfile
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from defusedxml import DefusedXmlException
 from python_calamine import CalamineWorkbook
@@ -224,8 +226,12 @@ class Workbook:
 
 
 def _blank(value) -> bool:
+    """Whether a cell counts as empty: nothing, '', NaN, or only spaces."""
     return value is None or value == "" or (isinstance(value, float) and math.isnan(value)) \
         or (isinstance(value, str) and not value.strip())
+
+
+_PLAIN_TYPES = {"number": (float, int), "money": (float, int), "text": (str,), "any": (str,)}
 
 
 def read_sheet(book: Workbook, spec: SheetSpec, problems: list[Problem]) -> pd.DataFrame | None:
@@ -235,7 +241,15 @@ def read_sheet(book: Workbook, spec: SheetSpec, problems: list[Problem]) -> pd.D
     is missing. Each row keeps ``file``, ``sheet`` and ``row`` (the Excel row),
     and ``letters`` (the sheet's column letter of each field), so ``cell_ref``
     names the exact cell any value came from.
+    Rows blank in every column of the spec are skipped.
     Text in a number column is recorded as an error and read as blank.
+
+    A large council's sheets run to thousands of rows, so the sheet is read a
+    column at a time: the usual cells (numbers in a number column, text in a
+    text column) are converted at once, and only the others (text or dates
+    in a number column, Excel errors, numbers in a text column) one by one,
+    through ``_convert``, in row then column order, so any problems are
+    recorded in that order.
     """
     sheet = book.find_sheet(spec.sheet)
     if sheet is None:
@@ -261,29 +275,82 @@ def read_sheet(book: Workbook, spec: SheetSpec, problems: list[Problem]) -> pd.D
                                 f"missing from the header row",
                                 f"headers {', '.join(c.header for c in spec.columns if c.required)}"))
         return None
-    letters = {name: column_letter(pos) for name, pos in positions.items()}
-    records = []
     start = (header_index or 0) + 1
-    for offset, raw in enumerate(rows[start:]):
-        values = [raw[positions[c.name]] if c.name in positions and positions[c.name] < len(raw) else ""
-                  for c in spec.columns]
-        if all(_blank(v) for v in values):
+    data = rows[start:]
+    width = min(map(len, data), default=0)
+    cells = [_column_cells(data, positions.get(col.name), width) for col in spec.columns]
+    read = [_read_plain(column, col.kind) for column, col in zip(cells, spec.columns)]
+    odd = sorted((int(i), j) for j, (_, _, plain) in enumerate(read) for i in np.flatnonzero(~plain))
+    for i, j in odd:
+        col, (values, blank, _) = spec.columns[j], read[j]
+        if _blank(cells[j][i]):
+            blank[i] = True
             continue
-        excel_row = start + offset + 1
-        record = {"file": book.label, "sheet": sheet, "row": excel_row, "letters": letters}
-        for col, value in zip(spec.columns, values):
-            record[col.name] = _convert(value, col, book.label, sheet, positions.get(col.name), excel_row, problems)
-        records.append(record)
-    columns = ["file", "sheet", "row", "letters"] + spec.names
-    table = pd.DataFrame.from_records(records, columns=columns)
-    for col in spec.columns:
+        value = _convert(cells[j][i], col, book.label, sheet, positions.get(col.name), start + i + 1, problems)
+        values[i] = np.nan if value is None and values.dtype == np.float64 else value
+    kept = ~np.logical_and.reduce([blank for _, blank, _ in read])
+    letters = {name: column_letter(pos) for name, pos in positions.items()}
+    return _table(book.label, sheet, start, letters, spec, [values[kept] for values, _, _ in read], kept)
+
+
+def _column_cells(rows: list[list], position: int | None, width: int) -> list:
+    """The cells of column ``position`` (None: not in the sheet) of every row; '' where a row stops short."""
+    if position is None:
+        return [""] * len(rows)
+    if position < width:
+        return list(map(itemgetter(position), rows))
+    return [row[position] if position < len(row) else "" for row in rows]
+
+
+def _read_plain(cells: list, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A column's usual cells converted at once: (values, which are blank, which were converted).
+
+    Numbers (float or int, not bool) in a number or money column become
+    floats, NaN when blank; text in a text or any column is stripped, None
+    when blank. The other cells are left, NaN or None and not blank, for
+    ``_convert`` to read one by one.
+    """
+    n = len(cells)
+    types = np.fromiter(map(type, cells), object, n)
+    plain = np.logical_or.reduce([types == t for t in _PLAIN_TYPES[kind]])
+    objects = np.fromiter(cells, object, n)
+    if kind in ("number", "money"):
+        values = np.full(n, np.nan)
+        values[plain] = objects[plain].astype(np.float64)
+        return values, plain & np.isnan(values), plain
+    values = np.full(n, None, dtype=object)
+    values[plain] = np.fromiter((text.strip() for text in objects[plain]), object, int(plain.sum()))
+    blank = plain & (values == "")
+    values[blank] = None
+    return values, blank, plain
+
+
+def _table(file: str, sheet: str, start: int, letters: dict[str, str], spec: SheetSpec,
+           values: list[np.ndarray], kept: np.ndarray) -> pd.DataFrame:
+    """The rows kept (not blank) as the DataFrame ``read_sheet`` returns, every column typed as before.
+
+    The ``file``, ``sheet``, ``row``, ``letters``, text and any columns go
+    through ``DataFrame.from_records``, whose inference (``str`` for text, a
+    datetime or float column for an any column of dates or numbers, object
+    for everything when there are no rows) the rest of the package sees;
+    text columns are then made object columns (blanks NaN), numbers float64
+    and money nullable integer pence.
+    """
+    rows = (np.flatnonzero(kept) + start + 1).tolist()
+    inferred = [(col.name, column) for col, column in zip(spec.columns, values) if col.kind in ("text", "any")]
+    fields = [[file] * len(rows), [sheet] * len(rows), rows, [letters] * len(rows)]
+    fields += [column.tolist() for _, column in inferred]
+    table = pd.DataFrame.from_records(list(zip(*fields)), columns=["file", "sheet", "row", "letters"]
+                                      + [name for name, _ in inferred])
+    columns = {name: table[name] for name in ("file", "sheet", "row", "letters")}
+    for col, column in zip(spec.columns, values):
         if col.kind == "money":
-            table[col.name] = pence_column(table[col.name])
+            columns[col.name] = pd.Series(pence_column(column), index=table.index)
         elif col.kind == "number":
-            table[col.name] = pd.to_numeric(table[col.name], errors="coerce").astype("float64")
-        elif col.kind == "text":
-            table[col.name] = table[col.name].astype("object")
-    return table
+            columns[col.name] = pd.Series(column, index=table.index)
+        else:
+            columns[col.name] = table[col.name].astype("object") if col.kind == "text" else table[col.name]
+    return pd.DataFrame(columns)
 
 
 def _convert(value, col: Column, file: str, sheet: str, position, excel_row: int, problems: list[Problem]):
@@ -318,3 +385,17 @@ def cell_ref(row, column: str, with_file: bool = True) -> str:
     letter = row["letters"].get(column, "?") if isinstance(row["letters"], dict) else "?"
     cell = f"{letter}{row['row']}"
     return f"{row['file']}!{row['sheet']}!{cell}" if with_file else cell
+
+
+def cell_refs(frame: pd.DataFrame, column: str, with_file: bool = True) -> pd.Series:
+    """``cell_ref`` of every row of ``frame`` at once, on ``frame``'s index: the same strings, "?" included.
+
+    Each row reaches ``cell_ref`` as a plain dict of the fields it reads, so
+    the text is made in one place; a DataFrame row (``iterrows``, ``iloc``)
+    costs a hundred times more to build and read, and a large council's
+    briefing names a few hundred thousand cells.
+    """
+    fields = ["letters", "row", *(["file", "sheet"] if with_file else [])]
+    values = zip(*(frame[name].tolist() for name in fields))
+    refs = [cell_ref(dict(zip(fields, row)), column, with_file) for row in values]
+    return pd.Series(refs, index=frame.index, dtype="str")

@@ -1,0 +1,109 @@
+"""tables.xlsx: every table's cells, number formats and layout, as ordinary openpyxl cells would have them."""
+from copy import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils.exceptions import IllegalCharacterError
+
+from briefing.tables import EXCEL_FORMATS, Table, _excel_value, write_workbook
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def tables() -> list[Table]:
+    frame = pd.DataFrame({
+        "Directorate": ["Adults", "=HYPERLINK(\"x\")", "  padded ", "a & b <c>", "#N/A", "-3 rows"],
+        "Budget £m": pd.array([21_108_300_000, -1_500_000, None, 0, 5, 123], dtype="Int64"),
+        "Change £m": pd.array([1, -1, 0, None, 10**8, 2], dtype="Int64"),
+        "Per cent": [49.91212653778559, np.nan, -0.0, 100.0, 1e-9, 3.25],
+        "Measures": [284, 0, 1, 2, 3, 4],
+        "Value": [1.5, "n/a", "-", 7, np.nan, 0.1],
+        "Note": ["<b>ok</b>", None, "", "line\nbreak", True, 2.5],
+    })
+    formats = {"Budget £m": "money", "Change £m": "money_signed", "Per cent": "pct", "Measures": "int",
+               "Value": "number", "Note": "html"}
+    return [Table("Directorate position", "The council forecasts an overspend", frame, caption="By directorate",
+                  source="directorate returns", formats=formats),
+            Table("Empty", "=nothing to show", pd.DataFrame(columns=["Line", "£m"]), formats={"£m": "money"}),
+            Table("No columns", "Nothing at all", pd.DataFrame())]
+
+
+def ordinary_workbook(tables: list[Table], path) -> None:
+    """The tables written cell by cell as ordinary openpyxl cells: what tables.xlsx must read back as."""
+    book = Workbook()
+    book.remove(book.active)
+    for table in tables:
+        sheet = book.create_sheet(table.key)
+        sheet["A1"] = table.title
+        sheet["A1"].font = Font(bold=True, size=13)
+        if table.caption or table.source:
+            sheet["A2"] = " ".join(filter(None, [table.caption, f"Source: {table.source}" if table.source else ""]))
+        kinds = [table.formats.get(c, "text") for c in table.frame.columns]
+        for j, column in enumerate(table.frame.columns, start=1):
+            cell = sheet.cell(row=4, column=j, value=str(column))
+            cell.font = Font(bold=True)
+            sheet.column_dimensions[cell.column_letter].width = max(12, min(60, len(str(column)) + 4))
+        for i, row in enumerate(table.frame.itertuples(index=False, name=None), start=5):
+            for j, (value, kind) in enumerate(zip(row, kinds), start=1):
+                cell = sheet.cell(row=i, column=j, value=_excel_value(value, kind))
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+                if kind in EXCEL_FORMATS:
+                    cell.number_format = EXCEL_FORMATS[kind]
+        sheet.freeze_panes = "A5"
+    book.save(path)
+
+
+def looks(cell) -> tuple:
+    """All a reader sees of a cell: where, what, its type, number format and style."""
+    return (cell.coordinate, cell.value, cell.data_type, cell.number_format, cell.quotePrefix,
+            *(repr(copy(getattr(cell, name))) for name in ("font", "fill", "border", "alignment", "protection")))
+
+
+def test_tables_workbook_reads_back_as_ordinary_openpyxl_cells(tmp_path):
+    written = load_workbook(write_workbook(tables(), tmp_path / "tables.xlsx"))
+    ordinary_workbook(tables(), tmp_path / "ordinary.xlsx")
+    expected = load_workbook(tmp_path / "ordinary.xlsx")
+    assert written.sheetnames == expected.sheetnames == ["Directorate position", "Empty", "No columns"]
+    for sheet, reference in zip(written.worksheets, expected.worksheets):
+        assert (sheet.freeze_panes, sheet.dimensions) == (reference.freeze_panes, reference.dimensions)
+        assert {k: d.width for k, d in sheet.column_dimensions.items()} == \
+            {k: d.width for k, d in reference.column_dimensions.items()}
+        assert [[looks(c) for c in row] for row in sheet.iter_rows()] == \
+            [[looks(c) for c in row] for row in reference.iter_rows()]
+
+
+def test_tables_workbook_values_formats_and_layout(tmp_path):
+    sheet = load_workbook(write_workbook(tables(), tmp_path / "tables.xlsx"))["Directorate position"]
+    assert sheet["A1"].value == "The council forecasts an overspend" and sheet["A1"].font.sz == 13
+    assert sheet["A2"].value == "By directorate Source: directorate returns"
+    assert [c.value for c in sheet[4]] == ["Directorate", "Budget £m", "Change £m", "Per cent", "Measures",
+                                           "Value", "Note"]
+    assert all(c.font.b for c in sheet[4]) and sheet.freeze_panes == "A5" and sheet.dimensions == "A1:G10"
+    assert sheet.column_dimensions["A"].width == 15 and sheet.column_dimensions["B"].width == 13
+    assert [sheet[f"B{r}"].value for r in range(5, 11)] == [211.083, -0.015, None, 0, 5e-8, 1.23e-6]
+    assert {sheet[f"B{r}"].number_format for r in range(5, 11)} == {"#,##0.0"}
+    assert sheet["C5"].number_format == "+#,##0.0;-#,##0.0;0.0" and sheet["C9"].value == 1
+    assert sheet["D5"].value == 49.91212653778559 and sheet["D5"].number_format == '0.0"%"'
+    assert sheet["D6"].value is None and sheet["E5"].value == 284 and sheet["E5"].number_format == "#,##0"
+    assert [sheet[f"F{r}"].value for r in range(5, 11)] == [1.5, "n/a", "-", 7, None, 0.1]
+    assert sheet["G5"].value == "ok" and sheet["G8"].value == "line\nbreak" and sheet["G10"].value == "2.5"
+    assert sheet["A7"].value == "  padded " and sheet["A8"].value == "a & b <c>"
+    for cell in (sheet["A6"], sheet["A10"], sheet["F7"]):  # would start a formula: kept as text
+        assert cell.data_type == "s" and cell.quotePrefix, cell.coordinate
+    assert sheet["A6"].value == '=HYPERLINK("x")' and not sheet["A5"].quotePrefix
+
+
+def test_a_table_with_text_excel_refuses_leaves_the_previous_workbook(tmp_path):
+    target = tmp_path / "tables.xlsx"
+    target.write_bytes(b"the previous, complete workbook")
+    bad = tables()
+    bad[0].frame.loc[0, "Directorate"] = "Adults \x01"
+    with pytest.raises(IllegalCharacterError):
+        write_workbook(bad, target)
+    assert target.read_bytes() == b"the previous, complete workbook"
+    assert [p.name for p in tmp_path.iterdir()] == ["tables.xlsx"]
