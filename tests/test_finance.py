@@ -201,6 +201,16 @@ def test_year_end_position_is_blank_without_funding():
     assert pd.isna(table.loc[finance.YEAR_END, "variance"])
 
 
+def test_no_central_lines_leave_the_central_total_and_the_council_position_blank():
+    returns = july(central=None)
+    central = finance.central_lines(returns, may()).set_index("line")
+    assert list(central.index) == [finance.TOTAL_CENTRAL]
+    assert central.loc[finance.TOTAL_CENTRAL, ["latest_budget", "forecast_outturn"]].isna().all()
+    council = finance.net_operating_budget(returns, may(), DIRECTORATES).set_index("line")
+    assert pd.isna(council.loc[finance.NET_OPERATING_BUDGET, "latest_budget"])
+    assert council.loc[finance.TOTAL_DIRECTORATES, "latest_budget"] == m("19.25")
+
+
 # 3. Service areas ------------------------------------------------------------------------------
 
 def test_service_areas_subtotal_to_the_directorate_line_with_their_cells():

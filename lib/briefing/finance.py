@@ -170,7 +170,7 @@ def central_lines(current: PeriodReturns, comparison: PeriodReturns | None) -> p
     """Budgets held centrally, line by line as the corporate return states them, with their total."""
     table = _corporate_lines(current.central, comparison.central if comparison is not None else None)
     table = _with_total(table, "line", TOTAL_CENTRAL, POSITION)
-    table.loc[table.index[-1], "source"] = _range_source(current.central)
+    table["source"] = [*table["source"].iloc[:-1], _range_source(current.central)]  # also when no lines
     return table
 
 

@@ -155,7 +155,25 @@ def _read_workbook(folder: Path, who: str, period: str, sheets: dict[str, SheetS
     unusable = [name for name, spec in sheets.items() if spec.required and tables[name] is None]
     if unusable and who not in out.invalid:
         out.invalid[who] = next(p.message for p in out.problems[before:] if p.severity == ERROR)
+    if who not in out.invalid:
+        _warn_no_lines(label, sheets, tables, out.problems)
     return tables
+
+
+LINES_EXPECTED = ("finance", "central", "funding")
+
+
+def _warn_no_lines(label: str, sheets: dict[str, SheetSpec], tables: dict, problems: list[Problem]) -> None:
+    """A sheet of budget lines that was read but holds none: its totals will show as not available.
+
+    Not an error (the rest of the return is used), but the analyst should
+    know why a total is blank rather than find out from the briefing.
+    """
+    for name in LINES_EXPECTED:
+        if name in sheets and tables.get(name) is not None and tables[name].empty:
+            problems.append(Problem(WARNING, label, sheets[name].sheet, None,
+                                    "sheet has a header row but no lines: its total is shown as not available",
+                                    "one row per line under the headers"))
 
 
 @remembered(lambda data_dir, period, directorates: [returns_folder(data_dir, period)], size=14)
