@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from briefing import finance
@@ -656,3 +658,21 @@ def test_checks_are_worked_out_once_per_briefing_and_afresh_for_other_returns(mo
     assert failed.str.contains("'Highways', Alpha").any() and len(computed) == 2
     other = briefing_of({"2022-07": july()}, variance_check_m=0.6)
     assert finance.checks(other)["result"].eq(finance.PASSED).all() and len(computed) == 3
+
+
+@given(st.lists(st.tuples(st.sampled_from(["Alpha", "Beta", "Gamma"]),
+                          st.one_of(st.none(), st.integers(-10 ** 12, 10 ** 12)),
+                          st.one_of(st.none(), st.integers(-2 ** 58, 2 ** 58))), min_size=1, max_size=30))
+def test_sums_by_directorate_are_exact_and_blank_when_any_part_is_blank(rows):
+    frame = pd.DataFrame({"directorate": [r[0] for r in rows],
+                          "latest_budget": pd.array([r[1] for r in rows], dtype="Int64"),
+                          "forecast_outturn": pd.array([r[2] for r in rows], dtype="Int64")})
+    sums = finance._sum_by(frame, "directorate", ["latest_budget", "forecast_outturn"])
+    assert list(sums.index) == list(dict.fromkeys(frame["directorate"]))
+    for name, lines in frame.groupby("directorate"):
+        for column in ("latest_budget", "forecast_outturn"):
+            parts = [r for d, *r in rows if d == name]
+            values = [p[0 if column == "latest_budget" else 1] for p in parts]
+            expected = pd.NA if any(v is None for v in values) else sum(values)  # Python ints: never overflow
+            got = sums.loc[name, column]
+            assert (pd.isna(got) and expected is pd.NA) or got == expected

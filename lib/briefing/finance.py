@@ -74,8 +74,27 @@ def _sum_by(frame: pd.DataFrame, key: str, columns: list[str]) -> pd.DataFrame:
     if frame.empty:
         empty = pd.DataFrame({c: pd.array([], dtype="Int64") for c in columns})
         return empty.set_axis(pd.Index([], name=key, dtype="object"))
-    sums = frame.groupby(key, sort=False)[columns].agg(strict_sum)
-    return _as_money(sums, columns)
+    groups = frame.groupby(key, sort=False)[columns]
+    if _int64_sums_are_exact(frame, columns):
+        totals = groups.sum(min_count=1).astype("Int64")
+        return totals.mask(groups.count() < groups.size().to_numpy()[:, None])  # any blank part: blank
+    return _as_money(groups.agg(strict_sum), columns)
+
+
+def _int64_sums_are_exact(frame: pd.DataFrame, columns: list[str]) -> bool:
+    """True when adding ``columns`` in 64-bit integers cannot overflow, so numpy's sums are exact.
+
+    Pence columns are integers; 64 bits hold £92 trillion, so only a corrupt
+    return could come near. Otherwise sums are made as Python ints.
+    """
+    for column in columns:
+        values = frame[column]
+        if not pd.api.types.is_integer_dtype(values.dtype):
+            return False
+        largest = values.abs().max()
+        if pd.notna(largest) and int(largest) * len(values) >= 2 ** 62:
+            return False
+    return True
 
 
 def _pct(part: pd.Series, whole) -> pd.Series:
