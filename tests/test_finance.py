@@ -24,7 +24,7 @@ from briefing.money import pence_column, pence_from_millions
 from briefing.params import Settings
 from briefing.returns import CENTRAL, DSG, FINANCE, FUNDING, RESERVES, SAVINGS, BALANCES, PERFORMANCE, \
     PeriodReturns, empty_table
-from briefing.tables import Table
+from briefing.tables import Table, write_workbook
 from briefing.workbook import cell_ref, cell_refs
 
 
@@ -676,3 +676,22 @@ def test_sums_by_directorate_are_exact_and_blank_when_any_part_is_blank(rows):
             expected = pd.NA if any(v is None for v in values) else sum(values)  # Python ints: never overflow
             got = sums.loc[name, column]
             assert (pd.isna(got) and expected is pd.NA) or got == expected
+
+
+def test_a_long_service_area_list_shows_each_directorates_largest_variances_and_keeps_every_line(monkeypatch,
+                                                                                                 tmp_path):
+    b = briefing_of({"2022-07": july()})
+    everything = finance.service_areas_table(b)
+    assert everything.shown is None and "Waste" in everything._repr_html_()
+    monkeypatch.setattr(finance, "SERVICE_AREA_LINES_SHOWN", 2)  # July has 3 lines
+    monkeypatch.setattr(finance, "LARGEST_LINES_SHOWN", 1)
+    table = finance.service_areas_table(b)
+    shown = table.frame.loc[table.shown]
+    assert list(shown["Service area"]) == ["Highways", "Directorate total", "Libraries", "Directorate total", ""]
+    page = table._repr_html_()
+    assert "Highways" in page and "Waste" not in page and "(2 of 3 lines)" in page
+    assert "Waste" in list(table.frame["Service area"])  # tables.xlsx keeps every line
+    write_workbook([table], tmp_path / "tables.xlsx")
+    written = pd.read_excel(tmp_path / "tables.xlsx", sheet_name="Service areas", header=None, engine="openpyxl")
+    assert (written == "Waste").any().any()
+    assert finance.service_areas_table(b, ["Alpha"]).shown is None  # a directorate's briefing shows all its lines

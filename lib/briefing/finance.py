@@ -685,9 +685,42 @@ SERVICE_AREA_FORMATS = {"Latest budget £m": "money", "Forecast outturn £m": "m
                         "Variance %": "pct_signed"}
 
 
+# The corporate briefing lists every service area of a council with up to this many;
+# beyond it (a council returning its cost centres), each directorate's largest
+# variances, so the document stays readable and small enough to e-mail.
+SERVICE_AREA_LINES_SHOWN = 400
+LARGEST_LINES_SHOWN = 10
+
+
+def largest_lines(table: pd.DataFrame, per_directorate: int) -> pd.Index:
+    """The rows to show of a long service-area table: each directorate's ``per_directorate`` lines with the
+    largest variance either way (a blank variance last), every subtotal and the total, in table order."""
+    lines = table["kind"] == "line"
+    size = table["variance"].astype("Float64").abs().fillna(-1)
+    rank = size[lines].groupby(table.loc[lines, "directorate"], sort=False).rank(method="first", ascending=False)
+    keep = ~lines
+    keep[rank.index[rank <= per_directorate]] = True
+    return table.index[keep]
+
+
+def _shown_note(table: pd.DataFrame, shown: pd.Index) -> str:
+    lines = int((table["kind"] == "line").sum())
+    return (f"Shown: each directorate's {LARGEST_LINES_SHOWN} service areas with the largest variances "
+            f"({int((table.loc[shown, 'kind'] == 'line').sum()):,} of {lines:,} lines) and every total. "
+            "Every line is in the Excel tables, sheet 'Service areas', and in each directorate's own briefing.")
+
+
 def service_areas_table(b, directorates: list[str] | None = None, key: str = "Service areas") -> Table:
-    """Service-area detail: every line, a subtotal per directorate matching the directorate table, and the total."""
+    """Service-area detail: every line, a subtotal per directorate matching the directorate table, and the total.
+
+    A council with more than ``SERVICE_AREA_LINES_SHOWN`` lines has only each
+    directorate's largest variances shown in the corporate briefing; tables.xlsx
+    and the directorate briefings keep every line.
+    """
     table = _service_areas_of(b, directorates or b.directorates)
+    shown = None
+    if directorates is None and (table["kind"] == "line").sum() > SERVICE_AREA_LINES_SHOWN:
+        shown = largest_lines(table, LARGEST_LINES_SHOWN)
     if directorates is not None and len(directorates) == 1:
         table = table.iloc[:-1]  # one directorate's subtotal is already its total
     lines = table[(table["kind"] == "line") & table["variance"].notna()]
@@ -701,7 +734,8 @@ def service_areas_table(b, directorates: list[str] | None = None, key: str = "Se
                  caption="Service areas as each directorate's return states them; each directorate total is the "
                          "exact sum of its lines and is the figure used in the directorate table. Per cents are of "
                          "the line's budget (blank where the budget is nil or negative).",
-                 formats=SERVICE_AREA_FORMATS, source=FINANCE_SOURCE, total_rows=1)
+                 formats=SERVICE_AREA_FORMATS, source=FINANCE_SOURCE, total_rows=1,
+                 shown=shown, shown_note="" if shown is None else _shown_note(table, shown))
 
 
 def _tolerance_text(tolerance_pct: float) -> str:

@@ -37,6 +37,9 @@ class Table:
 
     ``formats`` maps a column to one of FORMATS; columns not named are text.
     ``key`` names the sheet in tables.xlsx (at most 31 characters).
+    ``shown``, when set, is the rows the document shows (a selection of the
+    frame's index, with ``shown_note`` saying which and where the rest are);
+    tables.xlsx always holds every row.
     """
 
     key: str
@@ -48,6 +51,8 @@ class Table:
     row_header: bool = True
     total_rows: int = 0
     empty_text: str = "None this period."
+    shown: pd.Index | None = None
+    shown_note: str = ""
 
     def __post_init__(self):
         if len(self.key) > 31 or re.search(r"[\[\]:*?/\\]", self.key):
@@ -127,7 +132,7 @@ def to_html(table: Table) -> str:
     be scrolled from the keyboard; a short table is kept whole when printed,
     a long one may break between rows, repeating its header row.
     """
-    frame = table.frame
+    frame = table.frame if table.shown is None else table.frame.loc[table.shown]
     block_id = element_id("table", table.key)
     title_id = f"{block_id}-title"
     parts = [f'<section class="table-block" id="{block_id}">',
@@ -138,6 +143,8 @@ def to_html(table: Table) -> str:
     size = "short" if len(frame) <= SHORT_TABLE_ROWS else "long"
     parts.append(f'<div class="table-wrap {size}" role="region" tabindex="0" aria-labelledby="{title_id}"><table>')
     caption = html.escape(table.caption or table.title)
+    if table.shown is not None and table.shown_note:
+        caption += f'<span class="shown">{html.escape(table.shown_note)}</span>'
     if table.source:
         caption += f'<span class="source">Source: {html.escape(table.source)}</span>'
     parts.append(f"<caption>{caption}</caption>")
