@@ -235,6 +235,10 @@ def large(args, work: Path, bundled_run: Timing) -> None:
           f"peak {peak:.0f} MB")
     print(f"- {per_month:.1f} s a month against {bundled_per_month:.1f} s for the bundled council: "
           f"{per_month / bundled_per_month:.1f}× (at most 3×)")
+    per_doc, bundled_per_doc = seconds / len(jobs), bundled_run.seconds / bundled_run.docs
+    print(f"- {per_doc:.2f} s a document against {bundled_per_doc:.2f} s: {per_doc / bundled_per_doc:.1f}× "
+          f"(a large month has {len(jobs) // months} documents, the bundled one "
+          f"{bundled_run.docs // bundled_months})")
     print(f"- peak memory {peak / 1024:.2f} GiB (under 1 GiB)")
 
 
