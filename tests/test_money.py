@@ -5,7 +5,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefing.money import format_millions, millions, pence_column, pence_from_millions, round_millions
+from briefing.money import format_millions, millions, pct_text, pence_column, pence_from_millions, round_millions
 
 
 def test_millions_to_pence_is_exact():
@@ -27,7 +27,8 @@ def test_rounding_is_half_up_at_display_only():
     assert format_millions(pence_from_millions(7.15)) == "£7.2m"
     assert format_millions(pence_from_millions(-1.349)) == "-£1.3m"
     assert format_millions(pence_from_millions(2.4), sign=True) == "+£2.4m"
-    assert format_millions(pence_from_millions(-0.04)) == "£0.0m"
+    assert format_millions(pence_from_millions(-0.0004)) == "£0.0m"  # nil when shown: no minus sign
+    assert format_millions(pence_from_millions(-0.04)) == "-£0.040m"  # not nil: shown to the £1,000
     assert millions(150_000_000) == 1.5
 
 
@@ -49,3 +50,10 @@ def test_a_column_in_pence_keeps_exact_halves_and_blanks():
     assert list(column) == [21_108_300_000, -1_500_000, 1, -1, 123_456_790, 999_999_999_999_999,
                             1_234_567_890_000_000, pd.NA, 0, 10_000_000]
     assert list(pence_column(pd.Series([None, None], dtype=object))) == [pd.NA, pd.NA]
+
+
+def test_a_small_amount_is_never_written_as_nil_in_a_sentence():
+    assert format_millions(pence_from_millions("-0.007"), sign=True) == "-£0.007m"  # a £7,000 underspend
+    assert format_millions(pence_from_millions("0.05")) == "£0.1m"                  # rounds half up as before
+    assert format_millions(0, sign=True) == "£0.0m"                                  # nil is nil
+    assert pct_text(-0.0033) == "less than 0.1%" and pct_text(0) == "0.0%" and pct_text(-2.04) == "2.0%"

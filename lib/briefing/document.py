@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import finance, performance
 from .manifest import build_manifest, write_manifest
-from .money import format_millions
+from .money import format_millions, pct_text
 from .params import Settings, load_settings
 from .periods import label, month_name, parse_period, shift
 from .problems import ERROR, Problem, ReturnError, problems_table
@@ -343,7 +343,7 @@ def variance_headline(position: pd.Series, who: str, compare_to: str | None, why
     kind = "overspend" if variance > 0 else "underspend" if variance < 0 else "on budget"
     text = f"{format_millions(variance, sign=True)} forecast variance for {who.lower() if who == 'Directorates' else who}"
     if variance != 0:
-        text += f": an {kind} of {abs(position['variance_pct']):.1f}% of budget"
+        text += f": an {kind} of {pct_text(position['variance_pct'])} of budget"
     change = position.get("change")
     if compare_to and change is not None and pd.notna(change):
         text += (f", unchanged since {label(compare_to)}" if change == 0 else

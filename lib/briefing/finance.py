@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import charts
 from .cache import fresh_copy
-from .money import format_millions, pence_from_millions
+from .money import format_millions, pct_text, pence_from_millions
 from .periods import label, month_name, year_to_date
 from .problems import RETURN_INVALID
 from .returns import CORPORATE, PeriodReturns
@@ -519,10 +519,6 @@ def _spend(pence) -> str:
     return "overspend" if pence > 0 else "underspend"
 
 
-def _pct_text(value) -> str:
-    return f"{abs(round(float(value), 1)):.1f}%"
-
-
 def narrative_text(b) -> str:
     """The financial position in sentences, every number computed from the tables of this section."""
     position = directorate_position(b.current, b.comparison, b.directorates).iloc[-1]
@@ -536,7 +532,7 @@ def narrative_text(b) -> str:
         sentences.append("Directorates forecast to spend exactly their budget.")
     else:
         sentences.append(f"The forecast directorate {_spend(position['variance'])} is "
-                         f"{format_millions(abs(position['variance']))} or {_pct_text(position['variance_pct'])} "
+                         f"{format_millions(abs(position['variance']))} or {pct_text(position['variance_pct'])} "
                          "of the budget.")
     if pd.notna(position["change"]) and b.run.compare_to:
         change = position["change"]
@@ -550,14 +546,14 @@ def narrative_text(b) -> str:
             "on budgets held centrally"
         overall = "The overall forecast is on budget" if nob["variance"] == 0 else \
             f"The overall forecast {_spend(nob['variance'])} is {format_millions(abs(nob['variance']))} or " \
-            f"{_pct_text(nob['variance_pct'])} of the net operating budget"
+            f"{pct_text(nob['variance_pct'])} of the net operating budget"
         sentences.append(f"{overall} after taking account of {after}.")
     sentences.append(_balances_sentence(general_balances(b.current, b.directorates)))
     savings = savings_by_directorate(b.current, b.directorates).iloc[-1]
     if pd.notna(savings["planned"]) and savings["planned"]:
         sentences.append(f"{format_millions(savings['forecast_delivered'])} of the "
                          f"{format_millions(savings['planned'])} planned savings "
-                         f"({_pct_text(savings['achieved_pct'])}) are forecast to be delivered.")
+                         f"({pct_text(savings['achieved_pct'])}) are forecast to be delivered.")
     dsg = dedicated_schools_grant(b.current)
     if len(dsg) > 1 and pd.notna(dsg.iloc[-1]["closing_deficit"]):
         total = dsg.iloc[-1]
@@ -632,7 +628,7 @@ def directorate_position_table(b) -> Table:
     title = _forecast_title(total["variance"], "The directorate forecast is not available",
                             "Directorates forecast to spend exactly their budgets",
                             lambda v: f"Directorates forecast an {_spend(v)} of {format_millions(abs(v))} "
-                                      f"({_pct_text(total['variance_pct'])} of budget)")
+                                      f"({pct_text(total['variance_pct'])} of budget)")
     frame, formats = _framed(b, table, "Directorate", f"Variance {label(b.period)} %")
     return Table("Directorate position", title, frame,
                  caption=f"Directorate financial position, {label(b.period)}: each directorate is the sum of its "
@@ -662,7 +658,7 @@ def net_operating_budget_table(b) -> Table:
     title = _forecast_title(table.iloc[-1]["variance"], "The forecast year-end position is not available",
                             "The council forecasts to spend exactly its net operating budget",
                             lambda v: f"The council forecasts a year-end {_spend(v)} of {format_millions(abs(v))} "
-                                      f"({_pct_text(_pct(pd.Series([v]), nob).iloc[0])} of the net operating budget)")
+                                      f"({pct_text(_pct(pd.Series([v]), nob).iloc[0])} of the net operating budget)")
     frame, formats = _framed(b, table, "Line", "Variance %")
     return Table("Net operating budget", title, frame,
                  caption="Net operating budget: total directorate budgets plus budgets held centrally; funding "
@@ -770,7 +766,7 @@ def _savings_title(total) -> str:
     if pd.isna(total["planned"]) or not total["planned"]:
         return "The savings position is not available" if pd.isna(total["planned"]) else "No savings are planned"
     return (f"{format_millions(total['forecast_delivered'])} of {format_millions(total['planned'])} planned savings "
-            f"({_pct_text(total['achieved_pct'])}) are forecast to be delivered")
+            f"({pct_text(total['achieved_pct'])}) are forecast to be delivered")
 
 
 SAVINGS_COLUMNS = {"planned": "Planned £m", "forecast_delivered": "Forecast delivered £m",
@@ -1126,7 +1122,7 @@ def directorate_tables(b, directorate: str) -> list[Table]:
     title = _forecast_title(row["variance"], f"{directorate}: forecast not available",
                             f"{directorate} forecasts to spend exactly its budget",
                             lambda v: f"{directorate} forecasts an {_spend(v)} of {format_millions(abs(v))} "
-                                      f"({_pct_text(row['variance_pct'])} of budget)")
+                                      f"({pct_text(row['variance_pct'])} of budget)")
     return [
         Table("Financial position", title, frame,
               caption=f"{directorate}: latest budget, forecast outturn and variance, {label(b.period)}."

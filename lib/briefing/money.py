@@ -39,10 +39,17 @@ def round_millions(pence, places: int = 1) -> Decimal | None:
 
 
 def format_millions(pence, places: int = 1, sign: bool = False) -> str:
-    """``£7.2m`` style text; ``sign`` adds ``+`` to increases, as the reports' change columns do."""
+    """``£7.2m`` style text; ``sign`` adds ``+`` to increases, as the reports' change columns do.
+
+    An amount that is not nil but would show as £0.0m is shown to the £1,000
+    returns are typed in (``-£0.007m``), so a sentence never calls a real
+    underspend "£0.0m".
+    """
     value = round_millions(pence, places)
     if value is None:
         return "–"
+    if value == 0 and places < 3 and int(pence) != 0 and round_millions(pence, 3) != 0:
+        return format_millions(pence, 3, sign)
     if value == 0:
         value = abs(value)
     text = f"{abs(value):,.{places}f}"
@@ -83,3 +90,10 @@ def percent(part, whole) -> float:
     if whole is None or pd.isna(whole) or whole == 0 or part is None or pd.isna(part):
         return math.nan
     return 100.0 * int(part) / int(whole)
+
+
+def pct_text(value) -> str:
+    """A per cent in a sentence, unsigned, to one decimal: ``2.1%``; one that is not nil but rounds to
+    0.0% is ``less than 0.1%``."""
+    shown = abs(round(float(value), 1))
+    return "less than 0.1%" if shown == 0 and float(value) != 0 else f"{shown:.1f}%"
