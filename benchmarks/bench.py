@@ -205,7 +205,7 @@ def bundled(args, work: Path) -> Timing:
             row.naive_seconds = naive_row.seconds
         cold[0].naive_seconds = per_doc * cold_docs
         cold[1].naive_seconds = cold[2].naive_seconds = sum(corporate) / len(corporate)
-    print(f"\nBundled council, {args.periods}: {len(jobs)} documents ({months} months), "
+    print(f"\nBundled council, {args.periods}: {len(jobs)} documents ({_plural(months, 'month')}), "
           f"{os.cpu_count()} cores\n")
     print(table(rows + cold, floor_row))
     run = rows[0]
@@ -231,7 +231,7 @@ def large(args, work: Path, bundled_run: Timing) -> None:
     seconds, peak = measure(run_command(args.large_periods, work / "large", LARGE_DATA))
     bundled_months = len({job.period for job in project_documents(args.periods, ROOT / "data")})
     per_month, bundled_per_month = seconds / months, bundled_run.seconds / bundled_months
-    print(f"\nLarge council, {args.large_periods}: {len(jobs)} documents ({months} months) in {seconds:.1f} s, "
+    print(f"\nLarge council, {args.large_periods}: {len(jobs)} documents ({_plural(months, 'month')}) in {seconds:.1f} s, "
           f"peak {peak:.0f} MB")
     print(f"- {per_month:.1f} s a month against {bundled_per_month:.1f} s for the bundled council: "
           f"{per_month / bundled_per_month:.1f}× (at most 3×)")
