@@ -133,9 +133,10 @@ def _variances(frame: pd.DataFrame, key: str) -> pd.Series:
 
 # Where figures came from ---------------------------------------------------
 
-def _line_sources(lines: pd.DataFrame) -> pd.Series:
-    """The cells of each line's budget and forecast: ``Corporate.xlsx!Central budgets!B3, C3``."""
-    return cell_refs(lines, "latest_budget") + ", " + cell_refs(lines, "forecast_outturn", with_file=False)
+def _line_sources(lines: pd.DataFrame, first: str = "latest_budget", second: str = "forecast_outturn") -> pd.Series:
+    """The cells of each line's two figures (budget and forecast unless named otherwise):
+    ``Corporate.xlsx!Central budgets!B3, C3``."""
+    return cell_refs(lines, first) + ", " + cell_refs(lines, second, with_file=False)
 
 
 def _range_source(lines: pd.DataFrame) -> str:
@@ -251,8 +252,7 @@ def service_areas(current: PeriodReturns, directorates: list[str]) -> pd.DataFra
     """
     finance = current.finance
     found = _positions(finance, "directorate")
-    sources = _line_sources(finance).tolist()
-    blocks = [_service_area_block(current, finance, sources, directorate, found.get(directorate))
+    blocks = [_service_area_block(current, finance, directorate, found.get(directorate))
               for directorate in directorates]
     table = _frame_of({c: [v for block in blocks for v in block[c]] for c in SERVICE_AREA_COLUMNS})
     table = _as_money(table, ["latest_budget", "forecast_outturn", "stated_variance"])
@@ -277,7 +277,7 @@ def _positions(frame: pd.DataFrame, key: str) -> dict:
     return frame.groupby(key, sort=False).indices if not frame.empty else {}
 
 
-def _service_area_block(current: PeriodReturns, finance: pd.DataFrame, sources: list[str], directorate: str,
+def _service_area_block(current: PeriodReturns, finance: pd.DataFrame, directorate: str,
                         positions: np.ndarray | None) -> dict[str, list]:
     """One directorate's rows of the service-area table, column by column: its lines then its subtotal.
 
@@ -292,7 +292,7 @@ def _service_area_block(current: PeriodReturns, finance: pd.DataFrame, sources: 
     shown = {"directorate": [directorate] * len(lines), "kind": ["line"] * len(lines),
              **{c: lines[c].tolist() for c in ("service_area", "latest_budget", "forecast_outturn",
                                                 "stated_variance", "commentary")},
-             "source": [sources[i] for i in positions]}
+             "source": _line_sources(lines).tolist()}
     subtotal = {"directorate": directorate, "service_area": "Directorate total", "kind": "subtotal",
                 **{c: strict_sum(lines[c]) for c in ("latest_budget", "forecast_outturn")},
                 "source": _range_source(lines)}
@@ -414,8 +414,7 @@ def savings_lines(current: PeriodReturns, directorate: str) -> pd.DataFrame:
     table = pd.DataFrame({"saving": list(lines["saving"]), "planned": lines["planned"].to_numpy(),
                           "forecast_delivered": lines["forecast_delivered"].to_numpy(),
                           "commentary": list(lines["commentary"]),
-                          "source": [f"{cell_ref(r, 'planned')}, {cell_ref(r, 'forecast_delivered', with_file=False)}"
-                                     for _, r in lines.iterrows()]})
+                          "source": _line_sources(lines, "planned", "forecast_delivered").tolist()})
     table = _with_total(_as_money(table, ["planned", "forecast_delivered"]), "saving", "Total savings",
                         ["planned", "forecast_delivered"])
     return _savings_figures(table)

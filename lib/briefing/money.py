@@ -48,7 +48,7 @@ def format_millions(pence, places: int = 1, sign: bool = False) -> str:
     value = round_millions(pence, places)
     if value is None:
         return "–"
-    if value == 0 and places < 3 and int(pence) != 0 and round_millions(pence, 3) != 0:
+    if value == 0 and places < 3 and round_millions(pence, 3) != 0:
         return format_millions(pence, 3, sign)
     if value == 0:
         value = abs(value)

@@ -380,23 +380,27 @@ def _convert(value, col: Column, file: str, sheet: str, position, excel_row: int
     return float(value)
 
 
+def _reference(letters, row, column: str, file=None, sheet=None) -> str:
+    """``Children's Services.xlsx!Finance!C5`` (or ``C5`` without a file): one cell's reference, "?" for
+    a column the sheet did not have."""
+    letter = letters.get(column, "?") if isinstance(letters, dict) else "?"
+    return f"{letter}{row}" if file is None else f"{file}!{sheet}!{letter}{row}"
+
+
 def cell_ref(row, column: str, with_file: bool = True) -> str:
     """Where ``row[column]`` was read: ``Children's Services.xlsx!Finance!C5`` (or ``C5``)."""
-    letter = row["letters"].get(column, "?") if isinstance(row["letters"], dict) else "?"
-    cell = f"{letter}{row['row']}"
-    return f"{row['file']}!{row['sheet']}!{cell}" if with_file else cell
+    where = (row["file"], row["sheet"]) if with_file else ()
+    return _reference(row["letters"], row["row"], column, *where)
 
 
 def cell_refs(frame: pd.DataFrame, column: str, with_file: bool = True) -> pd.Series:
     """``cell_ref`` of every row of ``frame`` at once, on ``frame``'s index: the same strings, "?" included.
 
-    Made column by column rather than row by row: a large council's
-    briefing names a few hundred thousand cells, and a DataFrame row
-    (``iterrows``, ``iloc``) costs a hundred times more to build and read.
+    Read column by column rather than row by row: a large council's briefing
+    names a few hundred thousand cells, and a DataFrame row (``iterrows``,
+    ``iloc``) costs a hundred times more to build and read.
     """
-    letters = [d.get(column, "?") if isinstance(d, dict) else "?" for d in frame["letters"].tolist()]
-    cells = [f"{letter}{row}" for letter, row in zip(letters, frame["row"].tolist())]
-    if with_file:
-        cells = [f"{file}!{sheet}!{cell}" for file, sheet, cell in
-                 zip(frame["file"].tolist(), frame["sheet"].tolist(), cells)]
-    return pd.Series(cells, index=frame.index, dtype="str")
+    fields = ["letters", "row", *(["file", "sheet"] if with_file else [])]
+    refs = [_reference(letters, row, column, *where)
+            for letters, row, *where in zip(*(frame[name].tolist() for name in fields))]
+    return pd.Series(refs, index=frame.index, dtype="str")
