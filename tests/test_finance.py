@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from briefing import finance
+from briefing import cache, finance
 from briefing.charts import Chart
 from briefing.document import Briefing, Run, build_briefing, check_parameters
 from briefing.money import pence_column, pence_from_millions
@@ -658,6 +658,28 @@ def test_checks_are_worked_out_once_per_briefing_and_afresh_for_other_returns(mo
     assert failed.str.contains("'Highways', Alpha").any() and len(computed) == 2
     other = briefing_of({"2022-07": july()}, variance_check_m=0.6)
     assert finance.checks(other)["result"].eq(finance.PASSED).all() and len(computed) == 3
+
+
+def test_the_position_is_summed_once_per_returns_and_afresh_for_a_copy_or_other_lines(monkeypatch):
+    sums = []
+    real = finance._sum_by
+    monkeypatch.setattr(finance, "_sum_by", lambda frame, *a: sums.append(len(frame)) or real(frame, *a))
+    current, before = july(), may()
+    first = finance.directorate_position(current, before, DIRECTORATES)
+    first.loc[0, "variance"] = -1  # a caller changing its copy changes nothing remembered
+    again = finance.directorate_position(current, before, DIRECTORATES)
+    assert len(sums) == 2 and again.loc[0, "variance"] == m("0.25")   # now and at the comparison: summed once
+    assert finance.directorate_position(current, None, DIRECTORATES)["previous_variance"].isna().all()
+    assert finance.directorate_position(current, before, ["Beta"])["directorate"].tolist() == \
+        ["Beta", finance.TOTAL_DIRECTORATES]
+    assert len(sums) == 5, "no comparison, or other directorates: worked out afresh"
+    copied = cache.fresh_copy(current)
+    assert cache.OWN_MEMORY not in vars(copied), "a document's copy of the returns starts without the memory"
+    finance.directorate_position(copied, before, DIRECTORATES)
+    assert len(sums) == 7
+    current.finance = july(finance_by={"Alpha": JULY_FINANCE["Alpha"]}).finance  # other lines: summed again
+    assert finance.directorate_position(current, before, DIRECTORATES).loc[1, "latest_budget"] is pd.NA
+    assert len(sums) == 9
 
 
 @given(st.lists(st.tuples(st.sampled_from(["Alpha", "Beta", "Gamma"]),

@@ -84,10 +84,34 @@ def fresh_copy(value):
         if value.__dataclass_params__.frozen:
             return value
         duplicate = copy.copy(value)
+        vars(duplicate).pop(OWN_MEMORY, None)  # what the original worked out stays with it (see ``worked_out_once``)
         for name, item in vars(value).items():
-            setattr(duplicate, name, fresh_copy(item))
+            if name != OWN_MEMORY:
+                setattr(duplicate, name, fresh_copy(item))
         return duplicate
     return value
+
+
+OWN_MEMORY = "_worked_out"
+
+
+def worked_out_once(owner, name: str, key: tuple, inputs: tuple, compute: Callable):
+    """A copy of ``compute()``, worked out once for ``owner`` (a briefing or a period's returns).
+
+    The memory is an attribute of ``owner`` itself, and a copy of ``owner``
+    (see ``fresh_copy``) starts without it, so a result never reaches another
+    document. ``inputs``, the objects the result is computed from, are compared
+    by identity: an owner given other returns or tables works the result out
+    afresh. ``key`` holds the plain values the result depends on. Each caller
+    gets its own copy. Nothing is remembered when the memory is off.
+    """
+    if not enabled():
+        return compute()
+    memory = vars(owner).setdefault(OWN_MEMORY, {})
+    held = memory.get((name, key))
+    if held is None or len(held[0]) != len(inputs) or any(a is not c for a, c in zip(held[0], inputs)):
+        held = memory[(name, key)] = (inputs, compute())
+    return fresh_copy(held[1])
 
 
 def _hashable(value):

@@ -12,6 +12,7 @@ what is missing.
 """
 from __future__ import annotations
 
+import functools
 import html
 from decimal import Decimal
 from typing import Callable
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import charts
-from .cache import fresh_copy
+from .cache import worked_out_once
 from .money import format_millions, pct_text, pence_from_millions
 from .periods import label, month_name, year_to_date
 from .problems import RETURN_INVALID
@@ -148,6 +149,23 @@ def _range_source(lines: pd.DataFrame) -> str:
     return f"{start}:{cell_ref(last, 'forecast_outturn', with_file=False)}"
 
 
+def _per_returns(function: Callable) -> Callable:
+    """Decorate ``function(current, comparison, *plain)`` so it is worked out once per period's returns.
+
+    The directorate position, the central lines and the net operating budget
+    are shown in several tables of a document and underlie several others
+    (the headline, the checks, the trend), and on a large council each is
+    summed from tens of thousands of lines. The result is held by ``current``
+    (see ``cache.worked_out_once``): a document's own copy of the returns.
+    """
+    @functools.wraps(function)
+    def wrapper(current: PeriodReturns, comparison: PeriodReturns | None, *plain):
+        key = (comparison is None, *(tuple(p) if isinstance(p, list) else p for p in plain))
+        return worked_out_once(current, function.__name__, key, (*_inputs(current), *_inputs(comparison)),
+                               lambda: function(current, comparison, *plain))
+    return wrapper
+
+
 # 1. Directorate position ----------------------------------------------------
 
 def directorate_totals(returns: PeriodReturns) -> pd.DataFrame:
@@ -155,6 +173,7 @@ def directorate_totals(returns: PeriodReturns) -> pd.DataFrame:
     return _sum_by(returns.finance, "directorate", ["latest_budget", "forecast_outturn"]).reset_index()
 
 
+@_per_returns
 def directorate_position(current: PeriodReturns, comparison: PeriodReturns | None,
                          directorates: list[str]) -> pd.DataFrame:
     """The directorate financial position, as the July 2022 report's table.
@@ -186,6 +205,7 @@ def _corporate_lines(lines: pd.DataFrame, before: pd.DataFrame | None) -> pd.Dat
     return _compare(_as_money(table, ["latest_budget", "forecast_outturn"]), "line", previous)
 
 
+@_per_returns
 def central_lines(current: PeriodReturns, comparison: PeriodReturns | None) -> pd.DataFrame:
     """Budgets held centrally, line by line as the corporate return states them, with their total."""
     table = _corporate_lines(current.central, comparison.central if comparison is not None else None)
@@ -199,6 +219,7 @@ def _total_of(rows: list, line: str) -> dict:
     return {"line": line, **{c: strict_sum(r[c] for r in rows) for c in POSITION}}
 
 
+@_per_returns
 def net_operating_budget(current: PeriodReturns, comparison: PeriodReturns | None,
                          directorates: list[str]) -> pd.DataFrame:
     """The council's position: directorates + central budgets = net operating budget; + funding = year end.
@@ -905,23 +926,14 @@ def tables(b) -> list:
 # Worked out once per briefing ------------------------------------------------------------
 
 def _per_briefing(b, name: str, key: tuple, inputs: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """A copy of ``compute()``, worked out once per briefing object for the same ``key`` and ``inputs``.
+    """``compute()`` worked out once per briefing object for the same ``key`` and ``inputs`` (see ``cache``).
 
     A document shows some tables more than once (the checks in the Checks
     section and in tables.xlsx; the service areas in their table and in the
-    checks), and on a large council each costs seconds. The memory is an
-    attribute of ``b`` itself, so it never reaches another period or document:
-    every document gets its own copy of the briefing (see ``cache``), whose
-    copied returns are new objects. ``inputs``, the returns and tables the
-    result is computed from, are compared by identity, so a briefing given other
-    returns works the result out afresh; ``key`` holds the plain values it
-    depends on. Each caller gets its own copy, as from ``cache``.
+    checks), and on a large council each costs seconds. Every document gets
+    its own copy of the briefing, which starts with an empty memory.
     """
-    memory = vars(b).setdefault("_finance_memory", {})
-    held = memory.get((name, key))
-    if held is None or len(held[0]) != len(inputs) or any(a is not c for a, c in zip(held[0], inputs)):
-        held = memory[(name, key)] = (inputs, compute())
-    return fresh_copy(held[1])
+    return worked_out_once(b, name, key, inputs, compute)
 
 
 def _inputs(returns: PeriodReturns | None) -> tuple:
