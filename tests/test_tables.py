@@ -4,11 +4,14 @@ from copy import copy
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from briefing.tables import EXCEL_FORMATS, Table, _excel_value, write_workbook
+from briefing.tables import EXCEL_FORMATS, FIRST_DATA_ROW, SheetRows, Table, _cell_html, _excel_value, column_html, \
+    write_workbook
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -107,3 +110,44 @@ def test_a_table_with_text_excel_refuses_leaves_the_previous_workbook(tmp_path):
         write_workbook(bad, target)
     assert target.read_bytes() == b"the previous, complete workbook"
     assert [p.name for p in tmp_path.iterdir()] == ["tables.xlsx"]
+
+
+@given(st.sampled_from(["text", "money", "money_signed", "pct", "pct_signed", "int", "number", "rag", "html"]),
+       st.lists(st.one_of(st.none(), st.just(np.nan), st.just(pd.NA), st.booleans(),
+                          st.integers(-10 ** 15, 10 ** 15), st.floats(allow_nan=True, allow_infinity=True),
+                          st.text(max_size=8), st.sampled_from(["#N/A", "=1+1", " a ", "-3", "a\x01b", "<&>"]),
+                          st.builds(np.float64, st.floats(-1e6, 1e6)), st.builds(np.int64, st.integers(-99, 99))),
+                max_size=12))
+def test_a_column_is_written_as_its_cells_one_by_one(kind, values):
+    book = Workbook(write_only=True)
+    writer = SheetRows(book.create_sheet("Sheet"), None, 3)
+    one_by_one = []
+    for row, value in enumerate(values, start=FIRST_DATA_ROW):
+        try:
+            one_by_one.append(writer.cell(row, 2, _excel_value(value, kind), kind))
+        except Exception as refused:  # noqa: BLE001 - text Excel refuses, a money cell holding text
+            with pytest.raises(type(refused)):
+                writer.column(2, values, kind)
+            return
+    assert writer.column(2, values, kind) == one_by_one
+
+
+@given(st.sampled_from(["text", "money", "money_signed", "pct", "pct_signed", "int", "number", "rag", "html"]),
+       st.lists(st.one_of(st.none(), st.just(np.nan), st.just(pd.NA), st.booleans(),
+                          st.integers(-10 ** 20, 10 ** 20), st.sampled_from([5_000_000, -5_000_000, 4_999_999,
+                                                                             -15_000_000, 10 ** 18 - 1]),
+                          st.floats(allow_nan=True, allow_infinity=False), st.sampled_from([0.05, -0.05, -0.04]),
+                          st.text(max_size=8), st.sampled_from(["Green", "a\nb", "<&>", "Red"]),
+                          st.builds(np.float64, st.floats(-1e6, 1e6)), st.builds(np.int64, st.integers(-99, 99))),
+                max_size=12))
+@example("money", [5_000_000, -5_000_000, 4_999_999, -15_000_000, 0, -1, 123_456_789_012])  # ties round away
+@example("money_signed", [5_000_000, -5_000_000, -4_999_999, 0, 10 ** 19])
+@example("pct_signed", [0.05, -0.04, -0.0, 12345.65, float("nan")])
+def test_a_column_is_shown_as_its_cells_one_by_one(kind, values):
+    try:
+        one_by_one = [_cell_html(value, kind) for value in values]
+    except Exception as refused:  # noqa: BLE001 - a value its format cannot show
+        with pytest.raises(type(refused)):
+            column_html(values, kind)
+        return
+    assert column_html(values, kind) == one_by_one

@@ -129,6 +129,8 @@ def test_a_messy_sheet_is_read_column_by_column_as_row_by_row(xlsx):
     expected = row_by_row(book, MESSY, expected_problems)
     pd.testing.assert_frame_equal(table, expected, check_exact=True)
     assert list(table.dtypes.astype(str)) == list(expected.dtypes.astype(str))
+    for column in table:  # a blank is the same kind of nothing (NaN, None or NA) as row by row
+        assert [type(v) for v in table[column]] == [type(v) for v in expected[column]], column
     assert problems == expected_problems
     assert table["row"].tolist() == [4, 6, 7, 10]
     assert table["name"].tolist() == ["Alpha", "10", "Beta", "Gamma"]
@@ -147,6 +149,17 @@ def test_a_messy_sheet_is_read_column_by_column_as_row_by_row(xlsx):
         "(expected a value: correct the formula, or type the figure)",
         "Messy.xlsx!Messy!D10: error: Count is text (True), not a number (expected a number)",
     ]
+
+
+def test_a_text_column_blank_in_every_row_reads_as_row_by_row(xlsx):
+    rows = [[None, "Name", "Amount £m", "Count", "Value", "Note"], [None, "Alpha", 1, 2, None, " "],
+            [None, "Beta", 3, 4, None, None]]
+    book = Workbook.open(xlsx("Blank.xlsx", {"Messy": rows}))
+    table, expected = read_sheet(book, MESSY, []), row_by_row(book, MESSY, [])
+    pd.testing.assert_frame_equal(table, expected, check_exact=True)
+    for column in table:
+        assert [type(v) for v in table[column]] == [type(v) for v in expected[column]], column
+    assert table["note"].tolist() == [None, None] and table["value"].isna().all()
 
 
 def test_a_sheet_of_headers_only_reads_as_no_rows(xlsx):

@@ -5,6 +5,8 @@ recorded, the directorate is named as invalid, and the rest are loaded.
 """
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,7 +64,16 @@ CORPORATE_SHEETS = {"central": CENTRAL, "funding": FUNDING, "balances": BALANCES
 
 
 def empty_table(spec: SheetSpec, extra: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A table with a sheet's columns and no rows, so later steps need no special case."""
+    """A table with a sheet's columns and no rows, so later steps need no special case.
+
+    Every period starts each of its tables this way; each caller gets its own
+    (shallow, copy-on-write) copy of one table made once per sheet.
+    """
+    return _empty_table(spec, extra).copy(deep=False)
+
+
+@functools.cache
+def _empty_table(spec: SheetSpec, extra: tuple[str, ...]) -> pd.DataFrame:
     table = pd.DataFrame(columns=["file", "sheet", "row", "letters", *extra, *spec.names])
     for col in spec.columns:
         if col.kind == "money":
@@ -112,7 +123,7 @@ def _check_cover(book: Workbook, who: str, period: str, problems: list[Problem])
     cover = read_sheet(book, COVER, problems)
     if cover is None or cover.empty:
         return
-    items = {str(r["item"]).strip().casefold(): r for _, r in cover.iterrows() if r["item"]}
+    items = {str(r["item"]).strip().casefold(): r for r in cover.to_dict("records") if r["item"]}
     stated = items.get("period")
     if stated is not None and str(stated["value"]).strip()[:7] != period:
         problems.append(Problem(ERROR, book.label, stated["sheet"], cell_ref(stated, "value", with_file=False),

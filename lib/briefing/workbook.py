@@ -327,30 +327,55 @@ def _read_plain(cells: list, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 def _table(file: str, sheet: str, start: int, letters: dict[str, str], spec: SheetSpec,
            values: list[np.ndarray], kept: np.ndarray) -> pd.DataFrame:
-    """The rows kept (not blank) as the DataFrame ``read_sheet`` returns, every column typed as before.
+    """The rows kept (not blank) as the DataFrame ``read_sheet`` returns.
 
-    The ``file``, ``sheet``, ``row``, ``letters``, text and any columns go
-    through ``DataFrame.from_records``, whose inference (``str`` for text, a
-    datetime or float column for an any column of dates or numbers, object
-    for everything when there are no rows) the rest of the package sees;
-    text columns are then made object columns (blanks NaN), numbers float64
-    and money nullable integer pence.
+    ``file`` and ``sheet`` are text (``str``) columns, ``row`` the Excel row
+    (int64) and ``letters`` the same dict on every row; text columns hold
+    ``str`` with NaN for a blank (None if every cell is blank); numbers are
+    float64 and money nullable integer pence. An any column (a target, an
+    actual, a cover value) holds what the cells held, typed the way
+    ``DataFrame.from_records`` infers it (``str`` for text, a datetime or
+    float column for dates or numbers, object for a mixture). With no rows,
+    every column but money and numbers is object.
+
+    A month's returns make a few hundred of these small tables, so each is
+    built from its arrays in one step, with no per-column Series to align.
     """
-    rows = (np.flatnonzero(kept) + start + 1).tolist()
-    inferred = [(col.name, column) for col, column in zip(spec.columns, values) if col.kind in ("text", "any")]
-    fields = [[file] * len(rows), [sheet] * len(rows), rows, [letters] * len(rows)]
-    fields += [column.tolist() for _, column in inferred]
-    table = pd.DataFrame.from_records(list(zip(*fields)), columns=["file", "sheet", "row", "letters"]
-                                      + [name for name, _ in inferred])
-    columns = {name: table[name] for name in ("file", "sheet", "row", "letters")}
+    rows = np.flatnonzero(kept) + start + 1
+    n = len(rows)
+    empty = n == 0
+    index = pd.RangeIndex(n)
+    columns: dict[str, object] = {
+        "file": np.empty(0, object) if empty else pd.array(np.full(n, file, dtype=object), dtype="str"),
+        "sheet": np.empty(0, object) if empty else pd.array(np.full(n, sheet, dtype=object), dtype="str"),
+        "row": rows.astype(object) if empty else rows.astype(np.int64),
+        "letters": np.full(n, None, dtype=object)}
+    columns["letters"][:] = [letters] * n
+    anys = [(col.name, column) for col, column in zip(spec.columns, values) if col.kind == "any" and not empty]
+    inferred = pd.DataFrame.from_records(list(zip(*(column.tolist() for _, column in anys))),
+                                         columns=[name for name, _ in anys]) if anys else None
     for col, column in zip(spec.columns, values):
         if col.kind == "money":
-            columns[col.name] = pd.Series(pence_column(column), index=table.index)
+            columns[col.name] = pence_column(column)
         elif col.kind == "number":
-            columns[col.name] = pd.Series(column, index=table.index)
-        else:
-            columns[col.name] = table[col.name].astype("object") if col.kind == "text" else table[col.name]
-    return pd.DataFrame(columns)
+            columns[col.name] = column
+        elif empty:
+            columns[col.name] = np.empty(0, object)
+        elif col.kind == "any":
+            columns[col.name] = inferred[col.name].array
+        else:  # an object Series, so that the DataFrame does not make it a ``str`` column
+            columns[col.name] = pd.Series(_text_column(column), index=index, dtype=object, copy=False)
+    return pd.DataFrame(columns, copy=False)
+
+
+def _text_column(values: np.ndarray) -> np.ndarray:
+    """Stripped text and None: NaN for a blank, unless every cell is blank (then None, as pandas leaves it)."""
+    blank = np.equal(values, None)
+    if blank.all():
+        return values
+    text = values.copy()
+    text[blank] = np.nan
+    return text
 
 
 def _convert(value, col: Column, file: str, sheet: str, position, excel_row: int, problems: list[Problem]):
