@@ -23,7 +23,7 @@ def plan_period(period: str, settings: Settings, params_file: str | None, compar
     (``--only corporate``) plans the corporate briefing alone.
     """
     from .batch import Job
-    from .document import document_title
+    from .index import document_title
     from .problems import ReturnError
     from .register import register_directorates
 

@@ -24,6 +24,7 @@ from .register import load_register, register_problems
 from .returns import CORPORATE, PeriodReturns, available_periods, load_period
 from .charts import Chart
 from .cache import remembered
+from .index import document_title
 from .tables import Table, write_workbook
 from .validation import returns_with_errors, validated
 
@@ -83,12 +84,6 @@ def _check_directorate(directorate, known: list[str]) -> None:
     if not isinstance(directorate, str) or directorate not in known:
         raise RunError(f"directorate must be one of the register's, quoted exactly: "
                        f"{', '.join(repr(d) for d in known)}; not {directorate!r}")
-
-
-def document_title(council: str, period: str, directorate: str | None = None) -> str:
-    """A document's title (its ``<h1>`` and ``<title>``): the council, the briefing and the period."""
-    kind = f"{directorate} directorate briefing" if directorate else "Business Management and Monitoring Report"
-    return f"{council}: {kind}, {label(period)}"
 
 
 @dataclass

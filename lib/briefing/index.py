@@ -11,6 +11,13 @@ from .periods import is_period, label
 _STYLE = (Path(__file__).resolve().parent / "templates" / "briefing" / "style.css")
 
 
+def document_title(council: str, period: str, directorate: str | None = None) -> str:
+    """A document's title (its ``<h1>`` and ``<title>``, and its line here): the council, the briefing and
+    the period."""
+    kind = f"{directorate} directorate briefing" if directorate else "Business Management and Monitoring Report"
+    return f"{council}: {kind}, {label(period)}"
+
+
 def write_index(output_dir: Path, council: str) -> Path:
     """List every ``<period>/briefing.html`` under ``output_dir``, newest first."""
     output_dir = Path(output_dir)
