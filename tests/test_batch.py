@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -188,3 +189,28 @@ def test_kept_kernels_write_the_same_documents_as_fresh_kernels(kept_and_fresh):
         for manifest in manifests:
             manifest.pop("created")
         assert manifests[0] == manifests[1]
+
+
+# A document that notes how many months of returns its kernel held before it read anything, and how
+# many it then had to read itself to build the briefing.
+MEMORY = ("import json, os\n"
+          "from briefing import returns\n"
+          "from briefing.document import build_briefing, check_parameters\n"
+          "held = len(returns.load_period.memory.entries)\n"
+          "build_briefing(check_parameters(period, compare_to, data_dir, output_dir))\n"
+          "open(os.path.join(output_dir, 'memory.json'), 'w').write(json.dumps([held, "
+          "returns.load_period.memory.misses]))")
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="reading ahead needs a core to spare")
+def test_one_worker_reads_the_first_documents_returns_while_its_kernel_starts(tmp_path, data_dir):
+    out = tmp_path / "out"
+    parameters = {"period": "2022-07", "compare_to": None, "data_dir": str(data_dir), "params_file": None}
+    jobs = [Job(notebook(tmp_path / "memory.ipynb", MEMORY), "2022-07", parameters, out / "2022-07" / "a.html",
+                "Document", timeout=60)]
+    [result] = run_jobs(jobs, workers=1, progress=False)
+    assert result.ok, result.error
+    held, read = json.loads((out / "2022-07" / "memory.json").read_text())
+    assert (held, read) == (5, 0), "the five months 2022-03..2022-07 were read by the command, none by the kernel"
+    [fresh] = run_jobs(jobs, workers=1, fresh_kernel=True, progress=False)
+    assert fresh.ok and json.loads((out / "2022-07" / "memory.json").read_text()) == [0, 5]

@@ -7,7 +7,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from briefing import cache
+from briefing import cache, returns
 from briefing.document import build_briefing, check_parameters
 from briefing.register import load_register
 from briefing.returns import load_period
@@ -105,3 +105,22 @@ def test_documents_of_a_period_share_one_load_but_not_their_objects(data_dir, tm
     assert directorate.rated_history.loc[0, "rag"] != "Purple"
     pd.testing.assert_frame_equal(directorate.ratings, build_briefing(
         check_parameters("2022-07", data_dir=str(data_dir))).ratings)
+
+
+def test_what_one_process_read_another_takes_as_read_unless_the_file_changed(data_dir, tmp_path):
+    cache.forget_all()
+    data = tmp_path / "data"
+    shutil.copytree(data_dir, data)
+    returns.read_ahead({"period": "2022-07", "data_dir": str(data), "compare_to": None}, tmp_path / "read.pickle")
+    assert not load_period.memory.entries, "the reading process forgets what it handed over"
+    assert cache.adopt(tmp_path / "read.pickle") >= 5 + 1  # five months of returns, the register
+    loaded = load_period.memory.misses
+    directorates = list(dict.fromkeys(load_register(data, "2022-07")["directorate"]))
+    july = load_period(data, "2022-07", directorates)
+    assert load_period.memory.misses == loaded, "taken as read"
+    changed = data / "returns" / "2022-07" / "Adult Services.xlsx"
+    os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 10 ** 9))
+    again = load_period(data, "2022-07", directorates)
+    assert load_period.memory.misses == loaded + 1, "a return changed since is read afresh"
+    pd.testing.assert_frame_equal(again.finance, july.finance)
+    cache.forget_all()

@@ -21,7 +21,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+import importlib
 import os
+import pickle
 from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Iterable
@@ -128,9 +130,10 @@ def _hashable(value):
 class Memory:
     """A bounded memory (least recently used goes first) of computed values and the file states they came from."""
 
-    def __init__(self, name: str, size: int):
+    def __init__(self, name: str, size: int, module: str | None = None):
         self.name = name
         self.size = size
+        self.module = module  # the module that defines the reader, so another process can load it
         self.entries: OrderedDict = OrderedDict()
         self.hits = self.misses = 0
 
@@ -166,7 +169,7 @@ def remembered(inputs: Callable[..., Iterable[Path]], size: int = 32,
     the result depends on; their states are part of the key (see ``path_state``).
     """
     def decorate(function: Callable) -> Callable:
-        memory = Memory(f"{function.__module__}.{function.__qualname__}", size)
+        memory = Memory(f"{function.__module__}.{function.__qualname__}", size, function.__module__)
         MEMORIES.append(memory)
 
         @functools.wraps(function)
@@ -180,6 +183,43 @@ def remembered(inputs: Callable[..., Iterable[Path]], size: int = 32,
         wrapper.memory = memory
         return wrapper
     return decorate
+
+
+def export(path: Path) -> None:
+    """Write what every memory holds to ``path``, for another process of the same run to ``adopt``.
+
+    ``briefing run`` building one document at a time has a core to spare
+    while its kernel starts: it reads the first document's returns itself in
+    that time and hands them over this way (see ``batch``), rather than leave
+    the kernel to read them after it has started.
+    """
+    held = {memory.name: (memory.module, list(memory.entries.items())) for memory in MEMORIES if memory.entries}
+    with open(path, "wb") as out:
+        pickle.dump(held, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def adopt(path: Path) -> int:
+    """Take into this process's memories what ``export`` wrote to ``path``; returns how many entries.
+
+    Each entry keeps the file states it was read from, so a return changed
+    since is read afresh here as it would be anyway. Only ever given a file
+    this run wrote in its own private folder.
+    """
+    with open(path, "rb") as source:
+        held = pickle.load(source)
+    adopted = 0
+    for name, (module, entries) in held.items():
+        if module:
+            importlib.import_module(module)  # defines the reader, and so its memory
+        memory = next((m for m in MEMORIES if m.name == name), None)
+        if memory is None or not enabled():
+            continue
+        for key, value in entries:
+            memory.entries[key] = value
+            adopted += 1
+        while len(memory.entries) > memory.size:
+            memory.entries.popitem(last=False)
+    return adopted
 
 
 def forget_all() -> None:

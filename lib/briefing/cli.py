@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import sys
 import time
@@ -174,5 +175,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def entry() -> None:
+    """The ``briefing`` command: ``main``, then an exit without the interpreter's teardown.
+
+    By the time ``main`` returns every document is written and closed, the
+    kernels are shut down and their folders removed, so tearing down the
+    modules the command loaded (pandas, zmq, nbconvert) only costs time:
+    0.2 to 0.4 s, a tenth of a cold corporate briefing. Exit handlers still run.
+    An error that escapes ``main`` ends the command the ordinary way, with its traceback.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    atexit._run_exitfuncs()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -17,18 +17,16 @@ from . import finance, performance
 from .manifest import build_manifest, write_manifest
 from .money import format_millions, pct_text
 from .params import Settings, load_settings
-from .periods import label, month_name, parse_period, shift
-from .problems import ERROR, Problem, ReturnError, problems_table
+from .periods import label, parse_period
+from .problems import Problem, ReturnError
 from .ratings import RED, add_direction_of_travel, rate_measures
 from .register import load_register, register_problems
-from .returns import CORPORATE, PeriodReturns, available_periods, load_period
+from .returns import PeriodReturns, available_periods, history_periods, read_history
 from .charts import Chart
 from .cache import remembered
 from .index import document_title
 from .tables import Table, write_workbook
 from .validation import returns_with_errors, validated
-
-HISTORY_MONTHS = 12
 
 
 class RunError(ValueError):
@@ -431,19 +429,11 @@ def build_briefing(run: Run) -> Briefing:
     return briefing
 
 
-def _history_periods(period: str, compare_to: str | None) -> list[str]:
-    """The periods a briefing loads: the twelve months before ``period``, ``period`` and ``compare_to``."""
-    wanted = {shift(period, -k) for k in range(HISTORY_MONTHS + 1)}
-    if compare_to:
-        wanted.add(compare_to)
-    return sorted(wanted)
-
-
 def _briefing_inputs(settings: Settings, period: str, compare_to: str | None) -> list[Path]:
     """Every file and folder a briefing is read from: the registers, the list of periods, each period's returns."""
     data = Path(settings.data_dir)
     return [data / "register", data / "returns",
-            *(data / "returns" / p for p in _history_periods(period, compare_to))]
+            *(data / "returns" / p for p in history_periods(period, compare_to))]
 
 
 @remembered(_briefing_inputs, size=2)
@@ -454,13 +444,8 @@ def _loaded_briefing(settings: Settings, period: str, compare_to: str | None) ->
     them; if they cannot be, each document meets the error where it uses them.
     """
     run = Run(settings, period, compare_to, settings.output_dir / period)
-    register_issues: list[Problem] = []
-    register = load_register(run.data_dir, period, register_issues)
+    register, register_issues, returns = read_history(run.data_dir, period, compare_to)
     register_issues += register_problems(register)
-    directorates = list(dict.fromkeys(register["directorate"]))
-    present = set(available_periods(run.data_dir))
-    returns = {p: load_period(run.data_dir, p, directorates)
-               for p in _history_periods(period, compare_to) if p == period or p in present}
     returns[period] = validated(register, returns[period], {p: r for p, r in returns.items() if p < period},
                                 settings)
     briefing = Briefing(run, register, returns, register_issues)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .cache import remembered
 from .paths import UnsafePathError, safe_child
-from .periods import is_period, parse_period
+from .periods import is_period, parse_period, shift
 from .problems import ERROR, WARNING, Problem, ReturnError
 from .workbook import Column, SheetSpec, Workbook, cell_ref, read_sheet
 
@@ -228,3 +228,52 @@ def load_period(data_dir: Path, period: str, directorates: list[str]) -> PeriodR
                                         "workbook is not named after a directorate in the register; ignored",
                                         "one of " + ", ".join(f"{d}.xlsx" for d in directorates)))
     return out
+
+
+HISTORY_MONTHS = 12  # a briefing shows, and validation judges a figure against, the year before its period
+
+
+def history_periods(period: str, compare_to: str | None) -> list[str]:
+    """The periods a briefing loads: the twelve months before ``period``, ``period`` and ``compare_to``."""
+    wanted = {shift(period, -k) for k in range(HISTORY_MONTHS + 1)}
+    if compare_to:
+        wanted.add(compare_to)
+    return sorted(wanted)
+
+
+def read_history(data_dir: Path, period: str, compare_to: str | None) -> tuple:
+    """What a briefing of ``period`` reads: the measure register (with what was wrong in it) and the returns
+    of each of its ``history_periods`` that has any (``period`` itself always), as
+    ``(register, register problems, {period: PeriodReturns})``."""
+    from .register import load_register
+
+    register_issues: list[Problem] = []
+    register = load_register(data_dir, period, register_issues)
+    directorates = list(dict.fromkeys(register["directorate"]))
+    present = set(available_periods(data_dir))
+    returns = {p: load_period(data_dir, p, directorates)
+               for p in history_periods(period, compare_to) if p == period or p in present}
+    return register, register_issues, returns
+
+
+def read_ahead(parameters: dict, path: Path) -> None:
+    """Read what the briefing of these notebook ``parameters`` will read, and write it to ``path`` for the
+    kernel that builds it to adopt (``cache.export``); then forget it here.
+
+    That is ``read_history`` and the register of each financial year in the
+    history (the ratings of earlier months use their own year's register).
+    """
+    from .cache import export, forget_all
+    from .params import load_settings
+    from .register import load_register
+
+    settings = load_settings(parameters.get("params_file"), data_dir=parameters.get("data_dir"))
+    period, compare_to = parameters["period"], parameters.get("compare_to") or settings.compare_to
+    read_history(settings.data_dir, period, compare_to)
+    for earlier in history_periods(period, compare_to):
+        try:
+            load_register(settings.data_dir, earlier)
+        except ReturnError:
+            pass  # the briefing says so itself, where it needs that register
+    export(path)
+    forget_all()

@@ -29,12 +29,11 @@ from .periods import label, months_elapsed, shift
 from .problems import ERROR, RETURN_INVALID, Problem, ReturnError
 from .ratings import due_frequencies, numeric_actuals, rate_measures
 from .register import load_register, register_problems
-from .returns import CORPORATE, CORPORATE_SHEETS, DIRECTORATE_SHEETS, PeriodReturns, available_periods, \
-    load_period
+from .returns import CORPORATE, CORPORATE_SHEETS, DIRECTORATE_SHEETS, HISTORY_MONTHS, PeriodReturns, \
+    available_periods, load_period
 from .schemas import blank, cell_of, due_measure_rules, millions_text, money_rules, number_text, \
     performance_rules, required_item_rules
 
-HISTORY_MONTHS = 12
 FIGURE_SHEETS = {name: spec for name, spec in {**DIRECTORATE_SHEETS, **CORPORATE_SHEETS}.items()
                  if name != "performance"}
 
