@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .params import DRAW_AHEAD_VARIABLE
 from .paths import NOTEBOOKS_DIR
 
 KERNEL_NAME = "python3"
@@ -132,8 +133,9 @@ class KernelNotReady(RuntimeError):
 class NotebookRunner:
     """Executes notebooks on a kernel it keeps alive, and converts them to HTML."""
 
-    def __init__(self, fresh_kernel: bool = False, cwd: Path = NOTEBOOKS_DIR):
+    def __init__(self, fresh_kernel: bool = False, cwd: Path = NOTEBOOKS_DIR, spare_core: bool = False):
         self.fresh_kernel = fresh_kernel
+        self.spare_core = spare_core  # nothing else runs beside this runner's kernel: see _run_here
         self.cwd = Path(cwd)
         self.km = None
         self.kc = None
@@ -189,7 +191,9 @@ class NotebookRunner:
         self._folder = tempfile.mkdtemp(prefix="briefing-kernel-")
         km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc",
                                 connection_file=os.path.join(self._folder, "kernel.json"))
-        run_sync(km.start_kernel)(cwd=str(self.cwd), extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        spare = {"env": {**os.environ, DRAW_AHEAD_VARIABLE: "1"}} if self.spare_core else {}
+        run_sync(km.start_kernel)(cwd=str(self.cwd), extra_arguments=["--HistoryManager.hist_file=:memory:"],
+                                  **spare)
         kc = km.client()
         kc.start_channels()
         kc.allow_stdin = False
@@ -389,12 +393,13 @@ def run_jobs(jobs: JobsOrPlan, workers: int = 1, fresh_kernel: bool = False, fai
 
 def _run_here(jobs: JobsOrPlan, fresh_kernel: bool, fail_fast: bool, progress: bool) -> list[Result]:
     """Build the jobs one after another on a kernel of this process."""
-    runner = NotebookRunner(fresh_kernel=fresh_kernel)
+    spare = not fresh_kernel and len(os.sched_getaffinity(0)) > 1
+    runner = NotebookRunner(fresh_kernel=fresh_kernel, spare_core=spare)
     try:
         runner.early(runner.start)
         jobs = list(jobs() if callable(jobs) else jobs)
         runner.early(lambda: runner.prime(background=True))
-        if jobs and runner.kc is not None and not fresh_kernel and len(os.sched_getaffinity(0)) > 1:
+        if jobs and runner.kc is not None and spare:
             runner.read_ahead(jobs[0].parameters)
         results: list[Result] = []
         with _progress_bar(len(jobs), progress) as bar:

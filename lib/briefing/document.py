@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import finance, performance
+from . import charts, finance, performance
 from .manifest import build_manifest, write_manifest
 from .money import format_millions, pct_text
 from .params import Settings, load_settings
@@ -285,7 +285,14 @@ class PageHeader(HTML):
 def page_header(title: str, subtitle_html: str, headlines: list[str], sections, invalid: dict[str, str],
                 flawed: dict[str, int] | None = None) -> PageHeader:
     """The document's ``<header>``: the one ``<h1>``, a subtitle, a notice of unusable returns and of
-    returns with errors (``flawed``: return → errors), the headline figures and the contents list."""
+    returns with errors (``flawed``: return → errors), the headline figures and the contents list.
+
+    The header is the first thing a document shows, so this is where the
+    charts of every section after the first start being drawn ahead, where a
+    core is spare (``charts.draw_ahead``), while the first section is shown.
+    """
+    sections = list(sections)
+    charts.draw_ahead([item for section in sections[1:] for item in section.items if isinstance(item, Chart)])
     notice = ""
     if invalid:
         named = "; ".join(f"{html.escape(who)} ({html.escape(why)})" for who, why in invalid.items())

@@ -10,6 +10,12 @@ from .paths import DEFAULT_PARAMS, PROJ_ROOT
 from .periods import parse_period
 
 
+# Set to "1" in a kernel's environment by ``briefing run`` when the kernel has a core to spare, so
+# that its charts are drawn ahead in a second process (``charts.draw_ahead``). Not a setting: it says
+# what the machine can do, and changes nothing a document shows.
+DRAW_AHEAD_VARIABLE = "BRIEFING_DRAW_AHEAD"
+
+
 class ParamsError(ValueError):
     """A parameter file or value that cannot be used."""
 
