@@ -511,9 +511,9 @@ def variance_trend(returns: dict[str, PeriodReturns], period: str, directorates:
     """
     table = pd.DataFrame({"directorate": [*directorates, TOTAL_DIRECTORATES]})
     for month in year_to_date(period):
-        if month in returns:
-            variance = directorate_position(returns[month], None, directorates)["variance"]
-            table[month] = variance.to_numpy()
+        if month in returns:  # each directorate's variance, as in its position, and their exact total
+            variance = _variances(returns[month].finance, "directorate").reindex(directorates)
+            table[month] = pd.array([*variance, strict_sum(variance)], dtype="Int64")
         else:
             table[month] = pd.array([pd.NA] * len(table), dtype="Int64")
     return table
