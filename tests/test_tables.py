@@ -10,6 +10,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import IllegalCharacterError
 
+from briefing import tables as tables_module
 from briefing.tables import EXCEL_FORMATS, FIRST_DATA_ROW, SheetRows, Table, _cell_html, _excel_value, column_html, \
     write_workbook
 
@@ -67,7 +68,9 @@ def looks(cell) -> tuple:
             *(repr(copy(getattr(cell, name))) for name in ("font", "fill", "border", "alignment", "protection")))
 
 
-def test_tables_workbook_reads_back_as_ordinary_openpyxl_cells(tmp_path):
+@pytest.mark.parametrize("rows_at_once", [tables_module.ROWS_AT_ONCE, 4, 1])  # cells made a block of rows at a time
+def test_tables_workbook_reads_back_as_ordinary_openpyxl_cells(tmp_path, monkeypatch, rows_at_once):
+    monkeypatch.setattr(tables_module, "ROWS_AT_ONCE", rows_at_once)
     written = load_workbook(write_workbook(tables(), tmp_path / "tables.xlsx"))
     ordinary_workbook(tables(), tmp_path / "ordinary.xlsx")
     expected = load_workbook(tmp_path / "ordinary.xlsx")

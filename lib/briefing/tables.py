@@ -226,6 +226,7 @@ EXCEL_FORMATS = {"money": "#,##0.0", "money_signed": "+#,##0.0;-#,##0.0;0.0", "p
                  "pct_signed": '+0.0"%";-0.0"%";0.0"%"', "int": "#,##0"}
 EXCEL_FONTS = {"title": {"bold": True, "size": 13}, "header": {"bold": True}}
 FIRST_DATA_ROW = 5  # title, caption, a blank row, the headers, then the data
+ROWS_AT_ONCE = 5_000  # rows whose cells are made at once (a large council's sheets have 50,000)
 _EMPTY_SHEET_DATA = b"<sheetData></sheetData>"
 
 
@@ -286,10 +287,13 @@ def _write_sheet(sheet, table: Table, rows) -> None:
         writer.row(2, [writer.openpyxl_cell(2, 1, caption)])
     if headers:
         writer.row(4, [writer.openpyxl_cell(4, j, h, font="header") for j, h in enumerate(headers, start=1)])
-        columns = [writer.column(j, list(frame.iloc[:, j - 1]), table.formats.get(c, "text"))
-                   for j, c in enumerate(frame.columns, start=1)]
-        for i, cells in enumerate(zip(*columns), start=FIRST_DATA_ROW):
-            writer.row(i, cells)
+        kinds = [table.formats.get(c, "text") for c in frame.columns]
+        for start in range(0, len(frame), ROWS_AT_ONCE):  # a block of rows at a time: bounded memory
+            block = frame.iloc[start:start + ROWS_AT_ONCE]
+            first = FIRST_DATA_ROW + start
+            columns = [writer.column(j, list(block.iloc[:, j - 1]), kind, first) for j, kind in enumerate(kinds, 1)]
+            for i, cells in enumerate(zip(*columns), start=first):
+                writer.row(i, cells)
 
 
 def _dimension(table: Table) -> str:
@@ -329,8 +333,8 @@ class SheetRows:
         """Write one row element holding ``cells`` (XML text)."""
         self.out.write(f'<row r="{index}">{"".join(cells)}</row>'.encode("utf-8"))
 
-    def column(self, column: int, values: list, kind: str) -> list[str]:
-        """The XML of a column's data cells, from row ``FIRST_DATA_ROW`` down: ``cell`` of each value as
+    def column(self, column: int, values: list, kind: str, first_row: int = FIRST_DATA_ROW) -> list[str]:
+        """The XML of a column's data cells, from row ``first_row`` down: ``cell`` of each value as
         ``_excel_value`` gives it, worked out a column at a time.
 
         A large council's tables.xlsx holds 650,000 cells. The usual ones
@@ -338,7 +342,7 @@ class SheetRows:
         here in one pass; any other goes through ``cell``.
         """
         letter = self.letters[column - 1]
-        rows = range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(values))
+        rows = range(first_row, first_row + len(values))
         slow = self.cell
         if kind in ("money", "money_signed", "int", "pct", "pct_signed", "number"):
             styled = f' s="{self.style_id(kind, False)}"' if kind in EXCEL_FORMATS else ""
