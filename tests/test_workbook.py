@@ -140,6 +140,8 @@ def test_a_messy_sheet_is_read_column_by_column_as_row_by_row(xlsx):
     assert table["value"][3] == "padded"
     assert [table["note"][0], table["note"][2]] == ["ok", "True"] and table["note"][[1, 3]].isna().all()
     assert all(letters is table["letters"][0] for letters in table["letters"])
+    for column in ("file", "sheet"):  # one text object for every row, not a copy per row
+        assert len({id(v) for v in table[column]}) == 1, column
     assert table["letters"][0] == {"name": "B", "amount": "C", "count": "D", "value": "E", "note": "G"}
     assert [str(p) for p in problems] == [
         "Messy.xlsx!Messy!D6: error: Count is text ('about two'), not a number (expected a number)",

@@ -346,8 +346,9 @@ def _table(file: str, sheet: str, start: int, letters: dict[str, str], spec: She
     empty = n == 0
     index = pd.RangeIndex(n)
     columns: dict[str, object] = {
-        "file": np.empty(0, object) if empty else pd.array(np.full(n, file, dtype=object), dtype="str"),
-        "sheet": np.empty(0, object) if empty else pd.array(np.full(n, sheet, dtype=object), dtype="str"),
+        # one str object shared by every row (``np.full`` would make a copy of the text for each row)
+        "file": np.empty(0, object) if empty else pd.array([file] * n, dtype="str"),
+        "sheet": np.empty(0, object) if empty else pd.array([sheet] * n, dtype="str"),
         "row": rows.astype(object) if empty else rows.astype(np.int64),
         "letters": np.full(n, None, dtype=object)}
     columns["letters"][:] = [letters] * n
