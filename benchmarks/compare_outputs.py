@@ -1,4 +1,5 @@
-"""Compare two output folders: HTML byte for byte, tables.xlsx cell for cell, manifest.json less when and where.
+"""Compare two output folders: HTML byte for byte, tables.xlsx cell for cell (value, type, number format,
+quote prefix, bold), manifest.json less when and where.
 
     python benchmarks/compare_outputs.py BEFORE AFTER
 
@@ -13,7 +14,8 @@ from openpyxl import load_workbook
 
 def cells(path):
     book = load_workbook(path)
-    return {ws.title: [[(c.value, c.number_format) for c in row] for row in ws.iter_rows()] for ws in book.worksheets}
+    return {ws.title: [[(c.value, c.data_type, c.number_format, c.quotePrefix, c.font.b) for c in row]
+                       for row in ws.iter_rows()] for ws in book.worksheets}
 
 def manifest(path):
     data = json.loads(path.read_text())

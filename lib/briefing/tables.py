@@ -21,6 +21,7 @@ from pathlib import Path
 from xml.etree.ElementTree import tostring as element_text
 from xml.sax.saxutils import escape as xml_escape
 
+import numpy as np
 import pandas as pd
 
 from .money import PENCE_PER_MILLION, round_millions
@@ -28,6 +29,8 @@ from .outputs import atomic_path
 
 RAG_SYMBOLS = {"Green": "✔", "Amber": "▲", "Red": "✖", "Monitoring only": "○", "Not reported": "–"}
 RAG_CLASSES = {"Green": "rag-g", "Amber": "rag-a", "Red": "rag-r", "Monitoring only": "rag-m", "Not reported": "rag-n"}
+_INTEGERS = (int, np.int64)  # what a column of pence or counts holds (not bool, which is an int)
+_FLOATS = (float, np.float64)
 FORMATS = ("text", "money", "money_signed", "pct", "pct_signed", "int", "number", "rag", "html")
 
 
@@ -116,11 +119,11 @@ def column_html(values: list, kind: str) -> list[str]:
     slow = _cell_html
     if kind in ("money", "money_signed"):
         signed = kind == "money_signed"
-        return [_tenths_text(_tenths_half_up(v), signed) if type(v) is int and abs(v) < 10 ** 18 else slow(v, kind)
-                for v in values]
+        return [_tenths_text(_tenths_half_up(int(v)), signed) if type(v) in _INTEGERS and abs(v) < 10 ** 18
+                else slow(v, kind) for v in values]
     if kind in ("pct", "pct_signed"):
         signed = kind == "pct_signed"
-        return [_one_place(v, signed) + "%" if type(v) is float and not math.isnan(v) else slow(v, kind)
+        return [_one_place(float(v), signed) + "%" if type(v) in _FLOATS and not math.isnan(v) else slow(v, kind)
                 for v in values]
     if kind == "text":
         escape = html.escape
@@ -314,8 +317,8 @@ class SheetRows:
     Excel error code, empty or over-long text, a character Excel refuses)
     is made an openpyxl cell and written by openpyxl's own cell writer, so
     it is stored, or refused, as before. Each style is registered with the
-    workbook when a cell first uses it, as openpyxl registers styles when it
-    writes cells, so styles.xml numbers them as it always did.
+    workbook when a column first needs it, as openpyxl registers styles when
+    it writes cells.
     """
 
     def __init__(self, sheet, out, columns: int):
@@ -338,28 +341,30 @@ class SheetRows:
         ``_excel_value`` gives it, worked out a column at a time.
 
         A large council's tables.xlsx holds 650,000 cells. The usual ones
-        (pence as ints, finite per cents, plain text, blank text) are written
-        here in one pass; any other goes through ``cell``.
+        (pence and counts as integers, finite per cents, text, blank text)
+        are written here in one pass; any other goes through ``cell``.
         """
         letter = self.letters[column - 1]
         rows = range(first_row, first_row + len(values))
         slow = self.cell
         if kind in ("money", "money_signed", "int", "pct", "pct_signed", "number"):
             styled = f' s="{self.style_id(kind, False)}"' if kind in EXCEL_FORMATS else ""
-            if kind in ("money", "money_signed"):
-                usual, scaled = int, PENCE_PER_MILLION
-            else:
-                usual, scaled = (int, 1) if kind == "int" else (float, 1)
-            return [f'<c r="{letter}{r}"{styled} t="n"><v>{"%.16g" % (v / scaled if scaled != 1 else v)}</v></c>'
-                    if type(v) is usual and (usual is int or math.isfinite(v))
+            whole = kind in ("money", "money_signed", "int")
+            usual = _INTEGERS if whole else _FLOATS
+            excel = (lambda v: int(v) / PENCE_PER_MILLION) if kind.startswith("money") else int if whole else float
+            return [f'<c r="{letter}{r}"{styled} t="n"><v>{"%.16g" % excel(v)}</v></c>'
+                    if type(v) in usual and (whole or math.isfinite(v))
                     else slow(r, column, _excel_value(v, kind), kind) for r, v in zip(rows, values)]
         if kind == "html":
             return [slow(r, column, _excel_value(v, kind), kind) for r, v in zip(rows, values)]
         error_codes, illegal = self.error_codes, self.illegal
+        quoted = ""  # text that would start a formula is kept as text: a style with a quote prefix
+        if any(type(v) is str and v.startswith(_FORMULA_START) for v in values):
+            quoted = f' s="{self.style_id(kind, True)}"'
         return ["" if v is None else
-                f'<c r="{letter}{r}" t="inlineStr"><is><t{_space(v)}>{xml_escape(v)}</t></is></c>'
-                if type(v) is str and v and not v.startswith(_FORMULA_START) and len(v) <= 32767
-                and v not in error_codes and not illegal.search(v)
+                f'<c r="{letter}{r}"{quoted if v.startswith(_FORMULA_START) else ""} t="inlineStr"><is>'
+                f'<t{_space(v)}>{xml_escape(v)}</t></is></c>'
+                if type(v) is str and v and len(v) <= 32767 and v not in error_codes and not illegal.search(v)
                 else slow(r, column, _excel_value(v, kind), kind) for r, v in zip(rows, values)]
 
     def cell(self, row: int, column: int, value, kind: str) -> str:
