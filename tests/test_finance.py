@@ -258,6 +258,11 @@ def test_on_target_yes_no_position_and_notes():
     shown = finance.on_target_table(b).frame.set_index("Directorate")
     assert shown.loc["Alpha", "On target?"] == "No"                    # 1.6% is outside a 1.5% tolerance
     assert shown.loc["Alpha", "Target"] == "Within 1.5% of net budget"
+    alpha = finance.on_target(current, DIRECTORATES, 2.0, shown=["Alpha"]).set_index("directorate")
+    assert list(alpha.index) == ["Alpha", "Council (net operating budget)"]
+    pd.testing.assert_frame_equal(alpha, table.loc[list(alpha.index)])
+    own = finance.on_target_table(b, ["Alpha"]).frame
+    assert own["Directorate"].tolist() == ["Alpha"] and own["Notes"].tolist() == ["Highways: Winter gritting & repairs."]
 
 
 # 5. Savings ---------------------------------------------------------------------------------------

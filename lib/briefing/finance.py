@@ -364,26 +364,33 @@ def _position_text(variance, pct) -> str:
     return f"{format_millions(variance, sign=True)}{share}"
 
 
-def _notes(finance: pd.DataFrame) -> dict[str, str]:
+def _notes(finance: pd.DataFrame, shown: list[str] | None = None) -> dict[str, str]:
     """The commentary each directorate gave on its service areas, each note named by its service area.
 
-    Worked out for every directorate in one pass over the lines; a
-    directorate whose lines carry no commentary has an empty text.
+    Worked out for every directorate (or only those ``shown``) in one pass
+    over their lines; a directorate whose lines carry no commentary has an
+    empty text.
     """
-    notes = [f"{area}: {text}" if isinstance(text, str) and text.strip() else None
-             for area, text in zip(finance["service_area"].tolist(), finance["commentary"].tolist())]
-    return {directorate: "\n".join(notes[i] for i in positions if notes[i] is not None)
-            for directorate, positions in _positions(finance, "directorate").items()}
+    areas, texts = finance["service_area"].tolist(), finance["commentary"].tolist()
+    return {directorate: "\n".join(f"{areas[i]}: {texts[i]}" for i in positions
+                                   if isinstance(texts[i], str) and texts[i].strip())
+            for directorate, positions in _positions(finance, "directorate").items()
+            if shown is None or directorate in shown}
 
 
-def on_target(current: PeriodReturns, directorates: list[str], tolerance_pct: float) -> pd.DataFrame:
+def on_target(current: PeriodReturns, directorates: list[str], tolerance_pct: float,
+              shown: list[str] | None = None) -> pd.DataFrame:
     """Each directorate's variance against the tolerance, Yes or No, with the notes from its return.
 
     The last row is the council as a whole: the forecast year-end variance
     against the net operating budget (the Q3 2017-18 annex's council line).
+    With ``shown``, only those directorates' rows are wanted, and only their
+    notes are gathered (a large council's directorate has thousands of lines).
     """
     position = directorate_position(current, None, directorates).iloc[:-1]
-    notes = _notes(current.finance)
+    if shown is not None:
+        position = position[position["directorate"].isin(shown)]
+    notes = _notes(current.finance, shown)
     rows = []
     for _, row in position.iterrows():
         rows.append({"directorate": row["directorate"], "latest_budget": row["latest_budget"],
@@ -761,7 +768,7 @@ def _tolerance_text(tolerance_pct: float) -> str:
 def on_target_table(b, directorates: list[str] | None = None, key: str = "On target") -> Table:
     """The Q3 2017-18 finance annex: each directorate's position against the tolerance, Yes or No, with notes."""
     tolerance = b.run.settings.finance_tolerance_pct
-    table = on_target(b.current, b.directorates, tolerance)
+    table = on_target(b.current, b.directorates, tolerance, directorates)
     if directorates is not None:
         table = table[table["directorate"].isin(directorates)]
     judged = table.iloc[:-1] if directorates is None else table
