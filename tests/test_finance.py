@@ -666,25 +666,27 @@ def test_checks_are_worked_out_once_per_briefing_and_afresh_for_other_returns(mo
 
 
 def test_the_position_is_summed_once_per_returns_and_afresh_for_a_copy_or_other_lines(monkeypatch):
-    sums = []
-    real = finance._sum_by
-    monkeypatch.setattr(finance, "_sum_by", lambda frame, *a: sums.append(len(frame)) or real(frame, *a))
+    sums, positions = [], []
+    real_sum, real_compare = finance._sum_by, finance._compare
+    monkeypatch.setattr(finance, "_sum_by", lambda frame, *a: sums.append(len(frame)) or real_sum(frame, *a))
+    monkeypatch.setattr(finance, "_compare", lambda *a: positions.append(a[1]) or real_compare(*a))
     current, before = july(), may()
     first = finance.directorate_position(current, before, DIRECTORATES)
     first.loc[0, "variance"] = -1  # a caller changing its copy changes nothing remembered
     again = finance.directorate_position(current, before, DIRECTORATES)
-    assert len(sums) == 2 and again.loc[0, "variance"] == m("0.25")   # now and at the comparison: summed once
+    assert again.loc[0, "variance"] == m("0.25")
+    assert (len(positions), len(sums)) == (1, 2), "worked out once, from each period's lines summed once"
     assert finance.directorate_position(current, None, DIRECTORATES)["previous_variance"].isna().all()
     assert finance.directorate_position(current, before, ["Beta"])["directorate"].tolist() == \
         ["Beta", finance.TOTAL_DIRECTORATES]
-    assert len(sums) == 5, "no comparison, or other directorates: worked out afresh"
+    assert (len(positions), len(sums)) == (3, 2), "no comparison, or other directorates: a new position, same sums"
     copied = cache.fresh_copy(current)
     assert cache.OWN_MEMORY not in vars(copied), "a document's copy of the returns starts without the memory"
     finance.directorate_position(copied, before, DIRECTORATES)
-    assert len(sums) == 7
+    assert (len(positions), len(sums)) == (4, 3)
     current.finance = july(finance_by={"Alpha": JULY_FINANCE["Alpha"]}).finance  # other lines: summed again
     assert finance.directorate_position(current, before, DIRECTORATES).loc[1, "latest_budget"] is pd.NA
-    assert len(sums) == 9
+    assert (len(positions), len(sums)) == (5, 4)
 
 
 @given(st.lists(st.tuples(st.sampled_from(["Alpha", "Beta", "Gamma"]),

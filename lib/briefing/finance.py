@@ -170,7 +170,14 @@ def _per_returns(function: Callable) -> Callable:
 
 def directorate_totals(returns: PeriodReturns) -> pd.DataFrame:
     """Each directorate's latest budget and forecast outturn: the exact sum of its service areas."""
-    return _sum_by(returns.finance, "directorate", ["latest_budget", "forecast_outturn"]).reset_index()
+    return _directorate_sums(returns).reset_index()
+
+
+def _directorate_sums(returns: PeriodReturns) -> pd.DataFrame:
+    """``directorate_totals`` indexed by directorate, summed once per period's returns (a document shows the
+    position now and at the comparison report, each from all the lines of a period)."""
+    return worked_out_once(returns, "directorate sums", (), (returns, returns.finance),
+                           lambda: _sum_by(returns.finance, "directorate", ["latest_budget", "forecast_outturn"]))
 
 
 @_per_returns
@@ -184,9 +191,13 @@ def directorate_position(current: PeriodReturns, comparison: PeriodReturns | Non
     directorate without a usable return has blank figures, never zeros; with
     no comparison returns the comparison columns are blank.
     """
-    now = _sum_by(current.finance, "directorate", ["latest_budget", "forecast_outturn"])
+    now = _directorate_sums(current)
     table = pd.DataFrame({"directorate": directorates}).join(now, on="directorate")
-    previous = _variances(comparison.finance, "directorate") if comparison is not None else None
+    if comparison is not None:
+        before = _directorate_sums(comparison)
+        previous = before["forecast_outturn"] - before["latest_budget"]
+    else:
+        previous = None
     table = _with_total(_compare(table, "directorate", previous), "directorate", TOTAL_DIRECTORATES, POSITION)
     table["variance_pct"] = _pct(table["variance"], table["latest_budget"])
     return table[["directorate", "latest_budget", "forecast_outturn", "variance", "variance_pct",
@@ -519,7 +530,8 @@ def variance_trend(returns: dict[str, PeriodReturns], period: str, directorates:
     table = pd.DataFrame({"directorate": [*directorates, TOTAL_DIRECTORATES]})
     for month in year_to_date(period):
         if month in returns:  # each directorate's variance, as in its position, and their exact total
-            variance = _variances(returns[month].finance, "directorate").reindex(directorates)
+            sums = _directorate_sums(returns[month])
+            variance = (sums["forecast_outturn"] - sums["latest_budget"]).reindex(directorates)
             table[month] = pd.array([*variance, strict_sum(variance)], dtype="Int64")
         else:
             table[month] = pd.array([pd.NA] * len(table), dtype="Int64")
