@@ -4,8 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from briefing.document import build_briefing, check_parameters
 from briefing.ratings import (AMBER, GREEN, MONITORING, NOT_REPORTED, RED, add_direction_of_travel, is_due,
-                              period_targets, rate_measures, rule_ratings)
+                              period_targets, rate_measures, rate_periods, rule_ratings)
 
 
 def rate_one(actual, target, polarity="Higher is better", tolerance=5.0):
@@ -166,3 +167,17 @@ def test_direction_of_travel_respects_polarity_and_cumulative():
     assert june["UP"] == "Improving" and june["DOWN"] == "Deteriorating"
     assert july["UP"] == "Stable"                      # 85 → 85.2 is within 1%
     assert june["YTD"] == "Stable" and july["YTD"] == "Deteriorating"  # 300/300 → 350/400
+
+
+def test_rating_months_together_is_rating_each_and_putting_them_one_after_another(data_dir):
+    briefing = build_briefing(check_parameters("2022-07", data_dir=str(data_dir)))
+    periods = [(briefing.register, returns.performance, period,
+                {"Public Health": "missing"} if period == "2022-05" else returns.invalid)
+               for period, returns in briefing.returns.items()]
+    together = rate_periods(periods, 5.0)
+    apart = pd.concat([rate_measures(register, performance, period, 5.0, invalid)
+                       for register, performance, period, invalid in periods], ignore_index=True)
+    pd.testing.assert_frame_equal(together, apart, check_exact=True)
+    assert together["period"].nunique() == len(periods) >= 5
+    assert (together.loc[together["period"] == "2022-05"].query("directorate == 'Public Health'")["basis"]
+            == "return invalid").all()

@@ -19,7 +19,7 @@ from .money import format_millions, pct_text
 from .params import Settings, load_settings
 from .periods import label, parse_period
 from .problems import Problem, ReturnError
-from .ratings import RED, add_direction_of_travel, rate_measures
+from .ratings import RED, add_direction_of_travel, rate_periods
 from .register import load_register, register_problems
 from .returns import PeriodReturns, available_periods, history_periods, read_history
 from .charts import Chart
@@ -113,12 +113,9 @@ class Briefing:
     @cached_property
     def rated_history(self) -> pd.DataFrame:
         """Every measure rated in every loaded period, with direction of travel."""
-        frames = []
-        for period, returns in self.returns.items():
-            register = _register_for(self.run.data_dir, period, self.register, self.period)
-            frames.append(rate_measures(register, returns.performance, period,
-                                        self.run.settings.amber_tolerance_pct, returns.invalid))
-        return add_direction_of_travel(pd.concat(frames, ignore_index=True))
+        periods = [(_register_for(self.run.data_dir, period, self.register, self.period), returns.performance,
+                    period, returns.invalid) for period, returns in self.returns.items()]
+        return add_direction_of_travel(rate_periods(periods, self.run.settings.amber_tolerance_pct))
 
     @cached_property
     def ratings(self) -> pd.DataFrame:

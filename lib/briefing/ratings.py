@@ -126,9 +126,13 @@ def numeric_actuals(actual: pd.Series) -> pd.Series:
     return pd.to_numeric(pd.Series(values, index=actual.index, dtype="object"), errors="coerce").astype("float64")
 
 
-def period_targets(targets: pd.Series, cumulative: pd.Series, period: str) -> pd.Series:
-    """Each measure's target for the period: full-year targets pro rata to months elapsed."""
-    share = months_elapsed(period) / 12
+def period_targets(targets: pd.Series, cumulative: pd.Series, period: str | pd.Series) -> pd.Series:
+    """Each measure's target for the period: full-year targets pro rata to months elapsed.
+
+    ``period`` is the period of every row, or a Series giving each row's.
+    """
+    share = months_elapsed(period) / 12 if isinstance(period, str) else \
+        period.map({p: months_elapsed(p) / 12 for p in period.unique()})
     return targets.where(~cumulative.fillna(False).astype(bool), targets * share)
 
 
@@ -202,21 +206,22 @@ def rate_measures(register: pd.DataFrame, performance: pd.DataFrame, period: str
     ``rule_rag`` (what the rules give), ``reported_rag``, ``override``,
     ``basis`` (how the status was reached), ``times_reported`` and ``source``.
     """
-    invalid = invalid or {}
-    due = register[register["frequency"].isin(due_frequencies(period))]
-    due = due.assign(_key=_measure_key(due["measure_id"])).drop_duplicates("_key")
-    owners = due.set_index("_key")["directorate"]
-    reported = reported_rows(performance, owners)
-    fields = ["actual", "reported_rag", "outlook", "commentary", "risk_impact", "finance_impact",
-              "not_reported_reason", "file", "sheet", "row", "letters", "times_reported"]
-    joined = due.drop(columns=[c for c in ("file", "sheet", "row", "letters") if c in due]).join(
-        reported[fields], on="_key")
-    joined["period"] = period
-    joined["in_return"] = joined["_key"].isin(reported.index)
-    joined["times_reported"] = joined["times_reported"].fillna(0).astype(int)
+    return rate_periods([(register, performance, period, invalid)], default_tolerance_pct)
+
+
+def rate_periods(periods: list[tuple], default_tolerance_pct: float) -> pd.DataFrame:
+    """``rate_measures`` of several periods, given as ``(register, performance, period, invalid)``: the rows of
+    each period in turn, as if each were rated and the results put one after another.
+
+    A briefing rates thirteen months. Each month's due measures are matched
+    with its returns on their own; the rating itself is worked out once for
+    all the months' rows, since most of its cost is per call, not per row.
+    """
+    joined = pd.concat([_due_and_reported(register, performance, period, invalid or {})
+                        for register, performance, period, invalid in periods], ignore_index=True)
     joined["actual_value"] = numeric_actuals(joined["actual"])
     joined["tolerance_pct"] = joined["amber_tolerance"].fillna(default_tolerance_pct).astype("float64")
-    joined["period_target"] = period_targets(joined["target_value"], joined["cumulative"], period)
+    joined["period_target"] = period_targets(joined["target_value"], joined["cumulative"], joined["period"])
     joined["reported_rag_as_typed"] = joined["reported_rag"]
     joined["reported_rag"] = _map_distinct(joined["reported_rag"], rag_word)
     joined["outlook"] = _map_distinct(joined["outlook"], outlook_word)
@@ -230,7 +235,7 @@ def rate_measures(register: pd.DataFrame, performance: pd.DataFrame, period: str
     by_rule = joined["rule_rag"].notna()
     override = by_rule & has_reported & (joined["reported_rag"] != joined["rule_rag"])
     by_director = ~monitoring & ~by_rule & has_reported
-    return_invalid = joined["directorate"].isin(invalid)
+    return_invalid = joined["_return_invalid"]
 
     joined["rag"] = np.select(
         [return_invalid, monitoring & has_actual, override, by_rule, by_director],
@@ -245,7 +250,25 @@ def rate_measures(register: pd.DataFrame, performance: pd.DataFrame, period: str
         default="")
     joined["not_reported_reason"] = _not_reported_reasons(joined, return_invalid)
     joined["source"] = _source_cells(joined)
-    return joined.drop(columns="_key").reset_index(drop=True)
+    return joined.drop(columns=["_key", "_return_invalid"])
+
+
+def _due_and_reported(register: pd.DataFrame, performance: pd.DataFrame, period: str,
+                      invalid: dict[str, str]) -> pd.DataFrame:
+    """The register's measures due in ``period``, each with what the period's returns reported for it."""
+    due = register[register["frequency"].isin(due_frequencies(period))]
+    due = due.assign(_key=_measure_key(due["measure_id"])).drop_duplicates("_key")
+    owners = due.set_index("_key")["directorate"]
+    reported = reported_rows(performance, owners)
+    fields = ["actual", "reported_rag", "outlook", "commentary", "risk_impact", "finance_impact",
+              "not_reported_reason", "file", "sheet", "row", "letters", "times_reported"]
+    joined = due.drop(columns=[c for c in ("file", "sheet", "row", "letters") if c in due]).join(
+        reported[fields], on="_key")
+    joined["period"] = period
+    joined["in_return"] = joined["_key"].isin(reported.index)
+    joined["times_reported"] = joined["times_reported"].fillna(0).astype(int)
+    joined["_return_invalid"] = joined["directorate"].isin(invalid)
+    return joined
 
 
 def _not_reported_reasons(rated: pd.DataFrame, return_invalid: pd.Series) -> pd.Series:
