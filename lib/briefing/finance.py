@@ -975,6 +975,15 @@ def _check(check: str, passed: bool, figure=pd.NA, expected=pd.NA, where: str = 
             "difference": difference, "where": where}
 
 
+def stated_variances(lines: pd.DataFrame, tolerance_m: float) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """The lines that state a variance, their forecast − budget, and whether the two agree within
+    ``tolerance_m`` £m (never when the budget or forecast is blank)."""
+    stated = lines[lines["stated_variance"].notna()]
+    computed = stated["forecast_outturn"] - stated["latest_budget"]
+    close = (stated["stated_variance"] - computed).abs() <= pence_from_millions(tolerance_m)
+    return stated, computed, (computed.notna() & close).fillna(False)
+
+
 def stated_variance_checks(lines: pd.DataFrame, tolerance_m: float, what: str) -> list[dict]:
     """Every stated variance against forecast − budget, within ``tolerance_m`` £m.
 
@@ -983,10 +992,7 @@ def stated_variance_checks(lines: pd.DataFrame, tolerance_m: float, what: str) -
     arithmetic is done on whole columns (a blank budget or forecast blanks
     forecast − budget, as ``strict_sum`` would), then each line becomes a check.
     """
-    stated = lines[lines["stated_variance"].notna()]
-    computed = stated["forecast_outturn"] - stated["latest_budget"]
-    close = (stated["stated_variance"] - computed).abs() <= pence_from_millions(tolerance_m)
-    passed = (computed.notna() & close).fillna(False)
+    stated, computed, passed = stated_variances(lines, tolerance_m)
     owners = [f", {d}" if pd.notna(d) else "" for d in stated["directorate"].tolist()] \
         if "directorate" in stated.columns else [""] * len(stated)
     names = [f"Stated variance equals forecast − budget (within £{tolerance_m:g}m): {what} '{area}'{owner}"

@@ -126,7 +126,7 @@ class RuleSet:
         order = {name: i for i, name in enumerate(self.rules)}
         cases = cases.assign(_order=cases["check"].map(order), index=cases["index"].astype(int)) \
             .drop_duplicates(["check", "index"]).sort_values(["index", "_order"])
-        rows = table.to_dict("index")
+        rows = table.loc[cases["index"].unique()].to_dict("index")  # only the rows with a problem
         return [self.rules[name].problem(rows[index]) for name, index in zip(cases["check"], cases["index"])]
 
 

@@ -207,13 +207,13 @@ def variance_context(lines: pd.DataFrame, tolerance_m: float) -> pd.DataFrame:
     from . import finance
 
     lines = lines.reset_index(drop=True)
-    stated = lines[lines["stated_variance"].notna()]
-    results = pd.DataFrame(finance.stated_variance_checks(stated, tolerance_m, "line"),
-                           columns=["result", "expected"], index=stated.index)
-    agrees = results["result"].eq(finance.PASSED) | results["expected"].isna()
-    return lines.assign(variance_agrees=agrees.reindex(lines.index, fill_value=True).astype(bool),
-                        stated_shown=lines["stated_variance"].map(millions_text),
-                        computed_shown=results["expected"].reindex(lines.index).map(millions_text))
+    _, computed, passed = finance.stated_variances(lines, tolerance_m)
+    agrees = (passed | computed.isna()).reindex(lines.index, fill_value=True).astype(bool)
+    wrong = ~agrees  # only these are named in a message, so only these are written out in £m
+    return lines.assign(variance_agrees=agrees,
+                        stated_shown=lines["stated_variance"].where(wrong).map(millions_text, na_action="ignore"),
+                        computed_shown=computed.reindex(lines.index).where(wrong).map(millions_text,
+                                                                                     na_action="ignore"))
 
 
 def balances_items(balances: pd.DataFrame) -> pd.DataFrame:
