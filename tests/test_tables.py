@@ -154,3 +154,15 @@ def test_a_column_is_shown_as_its_cells_one_by_one(kind, values):
             column_html(values, kind)
         return
     assert column_html(values, kind) == one_by_one
+
+
+@given(st.lists(st.one_of(st.none(), st.just(np.nan), st.just(pd.NA), st.text(max_size=4), st.integers(-5, 5),
+                          st.floats(allow_nan=False, allow_infinity=False)), max_size=10),
+       st.sampled_from([object, "str"]))
+def test_a_text_or_object_column_is_read_as_iterating_over_it_reads_it(values, dtype):
+    if dtype == "str":
+        values = [v for v in values if v is None or isinstance(v, str) or (isinstance(v, float) and v != v)]
+    column = pd.Series(values, dtype=dtype)
+    taken, iterated = tables_module._values(column), list(column)
+    assert [type(v) for v in taken] == [type(v) for v in iterated]
+    assert all(a is b or (a != a and b != b) for a, b in zip(taken, iterated))

@@ -108,6 +108,14 @@ def _cell_html(value, kind: str) -> str:
     return html.escape(format_value(value, kind)).replace("\n", "<br>")
 
 
+def _values(column: pd.Series) -> list:
+    """A column's values as iterating over it gives them (as a row of ``itertuples`` holds them), taken at once
+    for text and object columns, whose values are the objects they hold."""
+    if column.dtype == object or isinstance(column.dtype, pd.StringDtype):
+        return column.tolist()
+    return list(column)
+
+
 def column_html(values: list, kind: str) -> list[str]:
     """``_cell_html`` of every value of a column, worked out a column at a time.
 
@@ -200,7 +208,7 @@ def to_html(table: Table) -> str:
     for j, kind in enumerate(kinds):
         cls = ' class="num"' if kind in NUMERIC else ""
         start, end = (f'<th scope="row"{cls}>', "</th>") if j == 0 and row_header else (f"<td{cls}>", "</td>")
-        columns.append([start + content + end for content in column_html(list(frame.iloc[:, j]), kind)])
+        columns.append([start + content + end for content in column_html(_values(frame.iloc[:, j]), kind)])
     for i, cells in enumerate(zip(*columns)):
         row_class = ' class="total"' if i >= n - table.total_rows else ""
         parts.append(f'<tr{row_class}>{"".join(cells)}</tr>')
@@ -294,7 +302,7 @@ def _write_sheet(sheet, table: Table, rows) -> None:
         for start in range(0, len(frame), ROWS_AT_ONCE):  # a block of rows at a time: bounded memory
             block = frame.iloc[start:start + ROWS_AT_ONCE]
             first = FIRST_DATA_ROW + start
-            columns = [writer.column(j, list(block.iloc[:, j - 1]), kind, first) for j, kind in enumerate(kinds, 1)]
+            columns = [writer.column(j, _values(block.iloc[:, j - 1]), kind, first) for j, kind in enumerate(kinds, 1)]
             for i, cells in enumerate(zip(*columns), start=first):
                 writer.row(i, cells)
 
