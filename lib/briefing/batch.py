@@ -191,7 +191,9 @@ class NotebookRunner:
         self._folder = tempfile.mkdtemp(prefix="briefing-kernel-")
         km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc",
                                 connection_file=os.path.join(self._folder, "kernel.json"))
-        spare = {"env": {**os.environ, DRAW_AHEAD_VARIABLE: "1"}} if self.spare_core else {}
+        # With a core to spare the kernel draws charts ahead (``charts.draw_ahead``), into temporary files
+        # kept in this runner's folder, so that none outlives the run even if a document fails.
+        spare = {"env": {**os.environ, DRAW_AHEAD_VARIABLE: "1", "TMPDIR": self._folder}} if self.spare_core else {}
         run_sync(km.start_kernel)(cwd=str(self.cwd), extra_arguments=["--HistoryManager.hist_file=:memory:"],
                                   **spare)
         kc = km.client()
