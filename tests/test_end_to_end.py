@@ -51,7 +51,7 @@ def test_html_has_no_code_no_prompts_and_nothing_external(built):
 
 def test_tables_workbook_has_a_sheet_per_table_with_unrounded_money(built, data_dir):
     path = built / PERIOD / "tables.xlsx"
-    sheets = pd.read_excel(path, sheet_name=None, header=3)
+    sheets = pd.read_excel(path, sheet_name=None, header=3, engine="openpyxl")
     briefing = build_briefing(check_parameters(PERIOD, data_dir=str(data_dir)))
     assert list(sheets) == [t.key for t in briefing.tables()]
     position = sheets["Directorate position"].set_index("Directorate")

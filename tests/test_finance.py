@@ -262,7 +262,8 @@ def test_on_target_yes_no_position_and_notes():
     assert list(alpha.index) == ["Alpha", "Council (net operating budget)"]
     pd.testing.assert_frame_equal(alpha, table.loc[list(alpha.index)])
     own = finance.on_target_table(b, ["Alpha"]).frame
-    assert own["Directorate"].tolist() == ["Alpha"] and own["Notes"].tolist() == ["Highways: Winter gritting & repairs."]
+    assert own["Directorate"].tolist() == ["Alpha"]
+    assert own["Notes"].tolist() == ["Highways: Winter gritting & repairs."]
 
 
 # 5. Savings ---------------------------------------------------------------------------------------

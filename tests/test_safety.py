@@ -102,7 +102,7 @@ def test_the_briefing_is_built_and_its_banner_names_the_corrupt_and_the_flawed_r
 
 def test_the_other_directorates_figures_are_complete(broken_build, data_dir):
     data, out, *_ = broken_build
-    position = pd.read_excel(out / "tables.xlsx", sheet_name="Directorate position", header=3) \
+    position = pd.read_excel(out / "tables.xlsx", sheet_name="Directorate position", header=3, engine="openpyxl") \
         .set_index("Directorate")
     register = load_register(data_dir, PERIOD)
     bundled = load_period(data_dir, PERIOD, list(dict.fromkeys(register["directorate"]))).finance
@@ -117,21 +117,22 @@ def test_the_other_directorates_figures_are_complete(broken_build, data_dir):
 
 def test_measures_of_the_corrupt_and_the_broken_rows_are_not_available_the_rest_rated(broken_build):
     data, out, *_ = broken_build
-    missing = pd.read_excel(out / "tables.xlsx", sheet_name="Not reported", header=3).set_index("Measure ID")
+    missing = pd.read_excel(out / "tables.xlsx", sheet_name="Not reported", header=3,
+                            engine="openpyxl").set_index("Measure ID")
     register = load_register(data, PERIOD).set_index("measure_id")
     health = missing[missing["Directorate"] == "Public Health"]
     assert len(health) > 0 and (health["Reason"] == RETURN_INVALID).all()
     assert missing.loc["OCC04.03", "Reason"] == f"{RETURN_INVALID}: Actual is an Excel error (#REF!)"
     assert set(missing.index) - {"OCC04.03"} - set(health.index) <= set(
         register.index[register["directorate"] != "Adult Services"])  # no other Adult Services measure lost
-    summary = pd.read_excel(out / "tables.xlsx", sheet_name="RAG by directorate", header=3)
+    summary = pd.read_excel(out / "tables.xlsx", sheet_name="RAG by directorate", header=3, engine="openpyxl")
     assert summary.select_dtypes("number").sum().sum() > 0
 
 
 def test_data_quality_section_and_sheet_list_exactly_what_validate_prints(broken_build):
     data, out, *_ = broken_build
     printed = validate_period(load_settings(data_dir=str(data)), PERIOD)
-    sheet = pd.read_excel(out / "tables.xlsx", sheet_name="Data quality", header=3)
+    sheet = pd.read_excel(out / "tables.xlsx", sheet_name="Data quality", header=3, engine="openpyxl")
     assert sorted(sheet["Where"]) == sorted(p.location for p in printed)
     assert sorted(sheet["Problem"]) == sorted(p.message for p in printed)
     page = text_of((out / "briefing.html").read_text(encoding="utf-8"))

@@ -119,7 +119,8 @@ def test_a_table_with_text_excel_refuses_leaves_the_previous_workbook(tmp_path):
        st.lists(st.one_of(st.none(), st.just(np.nan), st.just(pd.NA), st.booleans(),
                           st.integers(-10 ** 15, 10 ** 15), st.floats(allow_nan=True, allow_infinity=True),
                           st.text(max_size=8), st.sampled_from(["#N/A", "=1+1", " a ", "-3", "a\x01b", "<&>"]),
-                          st.builds(np.float64, st.floats(-1e6, 1e6)), st.builds(np.int64, st.integers(-10 ** 15, 10 ** 15))),
+                          st.builds(np.float64, st.floats(-1e6, 1e6)),
+                          st.builds(np.int64, st.integers(-10 ** 15, 10 ** 15))),
                 max_size=12))
 def test_a_column_is_written_as_its_cells_one_by_one(kind, values):
     book = Workbook(write_only=True)
@@ -141,7 +142,8 @@ def test_a_column_is_written_as_its_cells_one_by_one(kind, values):
                                                                              -15_000_000, 10 ** 18 - 1]),
                           st.floats(allow_nan=True, allow_infinity=False), st.sampled_from([0.05, -0.05, -0.04]),
                           st.text(max_size=8), st.sampled_from(["Green", "a\nb", "<&>", "Red"]),
-                          st.builds(np.float64, st.floats(-1e6, 1e6)), st.builds(np.int64, st.integers(-10 ** 15, 10 ** 15))),
+                          st.builds(np.float64, st.floats(-1e6, 1e6)),
+                          st.builds(np.int64, st.integers(-10 ** 15, 10 ** 15))),
                 max_size=12))
 @example("money", [5_000_000, -5_000_000, 4_999_999, -15_000_000, 0, -1, 123_456_789_012])  # ties round away
 @example("money_signed", [5_000_000, -5_000_000, -4_999_999, 0, 10 ** 19])
