@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pandas as pd
 import pytest
 
 from briefing import batch, cli
-from briefing.batch import SKIPPED, Job, next_job, run_jobs
+from briefing.batch import SKIPPED, Job, next_job, run_jobs, usable_cores
 
 PERIODS = "2022-06..2022-07"
 
@@ -202,7 +201,7 @@ MEMORY = ("import json, os\n"
           "returns.load_period.memory.misses]))")
 
 
-@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="reading ahead needs a core to spare")
+@pytest.mark.skipif(usable_cores() < 2, reason="reading ahead needs a core to spare")
 def test_one_worker_reads_the_first_documents_returns_while_its_kernel_starts(tmp_path, data_dir):
     out = tmp_path / "out"
     parameters = {"period": "2022-07", "compare_to": None, "data_dir": str(data_dir), "params_file": None}

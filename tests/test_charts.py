@@ -88,3 +88,16 @@ def test_a_copy_that_takes_too_long_is_stopped_and_its_charts_drawn_here(monkeyp
     assert [chart.png for chart in ahead] == [drawn_here(chart) for chart in month_charts()]
     with pytest.raises(ChildProcessError):
         os.waitpid(drawer.pid, os.WNOHANG)  # stopped and reaped: no process left behind
+
+
+def test_with_no_process_to_be_had_every_chart_is_drawn_here(monkeypatch):
+    monkeypatch.setenv(DRAW_AHEAD_VARIABLE, "1")
+
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    here = month_charts()
+    charts.draw_ahead(here)
+    assert all("_drawer" not in vars(chart) for chart in here)
+    assert [chart.png for chart in here] == [drawn_here(chart) for chart in month_charts()]

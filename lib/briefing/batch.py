@@ -395,7 +395,7 @@ def run_jobs(jobs: JobsOrPlan, workers: int = 1, fresh_kernel: bool = False, fai
 
 def _run_here(jobs: JobsOrPlan, fresh_kernel: bool, fail_fast: bool, progress: bool) -> list[Result]:
     """Build the jobs one after another on a kernel of this process."""
-    spare = not fresh_kernel and len(os.sched_getaffinity(0)) > 1
+    spare = not fresh_kernel and usable_cores() > 1
     runner = NotebookRunner(fresh_kernel=fresh_kernel, spare_core=spare)
     try:
         runner.early(runner.start)
@@ -412,6 +412,11 @@ def _run_here(jobs: JobsOrPlan, fresh_kernel: bool, fail_fast: bool, progress: b
         return results
     finally:
         runner.close()
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (all of the machine's where the system cannot say)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _worker_main(number: int, fresh_kernel: bool, tasks, results) -> None:

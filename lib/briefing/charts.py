@@ -509,7 +509,10 @@ def draw_ahead(charts: list[Chart]) -> None:
         return
     for earlier in [d for d in _DRAWERS if d.ended()]:  # copies whose charts were never shown
         _DRAWERS.remove(earlier)
-    drawer = _Drawer(todo)
+    try:
+        drawer = _Drawer(todo)
+    except OSError:  # no process or temporary file to be had: every chart is drawn here, as without a spare core
+        return
     _DRAWERS.append(drawer)
     for index, chart in enumerate(todo):
         vars(chart)["_drawer"] = (drawer, index)
@@ -525,17 +528,24 @@ class _Drawer:
         handle, self.path = tempfile.mkstemp(prefix="briefing-charts-", suffix=".pickle")
         os.close(handle)
         self.drawn: dict[int, bytes] | None = None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # "multi-threaded, use of fork()": see _draw
-            self.pid = os.fork()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # "multi-threaded, use of fork()": see _draw
+                self.pid = os.fork()
+        except OSError:
+            os.unlink(self.path)
+            raise
         if self.pid == 0:
             _draw(charts, self.path)  # never returns
         self.deadline = time.monotonic() + DRAW_AHEAD_TIMEOUT
 
     def ended(self) -> bool:
         """Whether the copy has ended (and is reaped, its file removed); its PNGs are then taken or dropped."""
-        if self.drawn is None and os.waitpid(self.pid, os.WNOHANG) == (0, 0):
-            return False
+        try:
+            if self.drawn is None and os.waitpid(self.pid, os.WNOHANG) == (0, 0):
+                return False
+        except ChildProcessError:  # reaped already: it has ended
+            pass
         if self.drawn is None:
             self.drawn = {}
             with contextlib.suppress(OSError):
