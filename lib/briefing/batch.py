@@ -18,7 +18,11 @@ Speed (what each step gave is measured in ``benchmarks/README.md``):
 * the package remembers what it read (``briefing.cache``), so a worker handed the
   documents of one period in a row, as the scheduler here does where it can,
   loads and rates that period once;
-* kernels are shut down at once: they hold nothing worth a graceful wait.
+* kernels are shut down at once: they hold nothing worth a graceful wait;
+* building one document at a time with a core to spare (``_run_here``), the
+  command reads the first document's returns while its kernel starts and
+  hands them over (``read_ahead``), and the kernel may draw a document's later
+  charts in a copy of itself while it shows the first (``charts.draw_ahead``).
 
 A document that fails takes its kernel with it: the next document gets a new
 kernel, so a dead, still-busy or half-changed kernel cannot spoil it.

@@ -13,7 +13,9 @@ that is changed, added, renamed or removed is read afresh. Every caller gets
 its own copy of the remembered value (with pandas copy-on-write a shallow
 DataFrame copy is as safe as a deep one and costs next to nothing), so a
 document that changes what it was given cannot change what the next one gets.
-Nothing is written to disk: a new process starts with an empty memory, and
+Nothing is kept on disk between runs: a new process starts with an empty
+memory (the only file written, by ``export``, hands what a command read to its
+own kernel, in that kernel's private folder, removed when the run ends), and
 ``BRIEFING_NO_CACHE=1`` turns the memory off.
 """
 from __future__ import annotations
