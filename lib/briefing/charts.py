@@ -489,7 +489,7 @@ def savings_chart(savings: pd.DataFrame, table_key: str | None = None) -> Chart:
 
 # Drawing ahead --------------------------------------------------------------------------
 
-DRAW_AHEAD_TIMEOUT = 120  # seconds a second process may take before its charts are drawn here instead
+DRAW_AHEAD_TIMEOUT = 30  # seconds the copy may take (its charts take about 1 s) before they are drawn here instead
 
 
 def draw_ahead(charts: list[Chart]) -> None:
