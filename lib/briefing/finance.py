@@ -128,7 +128,11 @@ def _compare(table: pd.DataFrame, key: str, previous: pd.Series | None) -> pd.Da
 
 def _variances(frame: pd.DataFrame, key: str) -> pd.Series:
     """Forecast − budget for each ``key`` (lines of the same name added together)."""
-    sums = _sum_by(frame, key, ["latest_budget", "forecast_outturn"])
+    return _variance_of(_sum_by(frame, key, ["latest_budget", "forecast_outturn"]))
+
+
+def _variance_of(sums: pd.DataFrame) -> pd.Series:
+    """Forecast − budget of each row of summed figures (blank where either is)."""
     return sums["forecast_outturn"] - sums["latest_budget"]
 
 
@@ -193,11 +197,7 @@ def directorate_position(current: PeriodReturns, comparison: PeriodReturns | Non
     """
     now = _directorate_sums(current)
     table = pd.DataFrame({"directorate": directorates}).join(now, on="directorate")
-    if comparison is not None:
-        before = _directorate_sums(comparison)
-        previous = before["forecast_outturn"] - before["latest_budget"]
-    else:
-        previous = None
+    previous = _variance_of(_directorate_sums(comparison)) if comparison is not None else None
     table = _with_total(_compare(table, "directorate", previous), "directorate", TOTAL_DIRECTORATES, POSITION)
     table["variance_pct"] = _pct(table["variance"], table["latest_budget"])
     return table[["directorate", "latest_budget", "forecast_outturn", "variance", "variance_pct",
@@ -530,8 +530,7 @@ def variance_trend(returns: dict[str, PeriodReturns], period: str, directorates:
     table = pd.DataFrame({"directorate": [*directorates, TOTAL_DIRECTORATES]})
     for month in year_to_date(period):
         if month in returns:  # each directorate's variance, as in its position, and their exact total
-            sums = _directorate_sums(returns[month])
-            variance = (sums["forecast_outturn"] - sums["latest_budget"]).reindex(directorates)
+            variance = _variance_of(_directorate_sums(returns[month])).reindex(directorates)
             table[month] = pd.array([*variance, strict_sum(variance)], dtype="Int64")
         else:
             table[month] = pd.array([pd.NA] * len(table), dtype="Int64")
@@ -944,17 +943,6 @@ def tables(b) -> list:
 
 # Worked out once per briefing ------------------------------------------------------------
 
-def _per_briefing(b, name: str, key: tuple, inputs: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """``compute()`` worked out once per briefing object for the same ``key`` and ``inputs`` (see ``cache``).
-
-    A document shows some tables more than once (the checks in the Checks
-    section and in tables.xlsx; the service areas in their table and in the
-    checks), and on a large council each costs seconds. Every document gets
-    its own copy of the briefing, which starts with an empty memory.
-    """
-    return worked_out_once(b, name, key, inputs, compute)
-
-
 def _inputs(returns: PeriodReturns | None) -> tuple:
     """What finance tables are computed from in a period's returns: the returns and their money sheets."""
     return () if returns is None else (returns, returns.finance, returns.central, returns.funding)
@@ -963,8 +951,8 @@ def _inputs(returns: PeriodReturns | None) -> tuple:
 def _service_areas_of(b, directorates: list[str]) -> pd.DataFrame:
     """``service_areas`` of the briefing's period, worked out once per briefing and list of directorates."""
     key = (tuple(directorates), tuple(b.current.invalid.items()))
-    return _per_briefing(b, "service areas", key, _inputs(b.current),
-                         lambda: service_areas(b.current, directorates))
+    return worked_out_once(b, "service areas", key, _inputs(b.current),
+                           lambda: service_areas(b.current, directorates))
 
 
 # Checks ---------------------------------------------------------------------------------
@@ -1052,7 +1040,7 @@ def checks(b) -> pd.DataFrame:
     Worked out once per briefing (the Checks section and tables.xlsx both show them).
     """
     key = (tuple(b.directorates), b.run.settings.variance_check_m, tuple(b.current.invalid.items()))
-    return _per_briefing(b, "checks", key, (*_inputs(b.current), *_inputs(b.comparison)), lambda: _checks(b))
+    return worked_out_once(b, "checks", key, (*_inputs(b.current), *_inputs(b.comparison)), lambda: _checks(b))
 
 
 def _checks(b) -> pd.DataFrame:

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .cache import remembered
+from .cache import export, forget_all, remembered
+from .params import load_settings
 from .paths import UnsafePathError, safe_child
 from .periods import is_period, parse_period, shift
 from .problems import ERROR, WARNING, Problem, ReturnError
+from .register import load_register
 from .workbook import Column, SheetSpec, Workbook, cell_ref, read_sheet
 
 CORPORATE = "Corporate"
@@ -245,8 +247,6 @@ def read_history(data_dir: Path, period: str, compare_to: str | None) -> tuple:
     """What a briefing of ``period`` reads: the measure register (with what was wrong in it) and the returns
     of each of its ``history_periods`` that has any (``period`` itself always), as
     ``(register, register problems, {period: PeriodReturns})``."""
-    from .register import load_register
-
     register_issues: list[Problem] = []
     register = load_register(data_dir, period, register_issues)
     directorates = list(dict.fromkeys(register["directorate"]))
@@ -263,10 +263,6 @@ def read_ahead(parameters: dict, path: Path) -> None:
     That is ``read_history`` and the register of each financial year in the
     history (the ratings of earlier months use their own year's register).
     """
-    from .cache import export, forget_all
-    from .params import load_settings
-    from .register import load_register
-
     settings = load_settings(parameters.get("params_file"), data_dir=parameters.get("data_dir"))
     period, compare_to = parameters["period"], parameters.get("compare_to") or settings.compare_to
     read_history(settings.data_dir, period, compare_to)

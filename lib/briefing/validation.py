@@ -25,12 +25,12 @@ from pathlib import Path
 import pandas as pd
 
 from .params import Settings
-from .periods import label, months_elapsed, shift
+from .periods import label, months_elapsed
 from .problems import ERROR, RETURN_INVALID, Problem, ReturnError
 from .ratings import due_frequencies, numeric_actuals, rate_measures
 from .register import load_register, register_problems
-from .returns import CORPORATE, CORPORATE_SHEETS, DIRECTORATE_SHEETS, HISTORY_MONTHS, PeriodReturns, \
-    available_periods, load_period
+from .returns import CORPORATE, CORPORATE_SHEETS, DIRECTORATE_SHEETS, PeriodReturns, available_periods, \
+    history_periods, load_period
 from .schemas import blank, cell_of, due_measure_rules, millions_text, money_rules, number_text, \
     performance_rules, required_item_rules
 
@@ -52,12 +52,12 @@ def validate_period(settings: Settings, period: str) -> list[Problem]:
     return in_cell_order([*problems, *validated(register, returns, history, settings).problems])
 
 
-def earlier_returns(data_dir: Path, period: str, directorates: list[str],
-                    months: int = HISTORY_MONTHS) -> dict[str, PeriodReturns]:
-    """The returns of up to ``months`` months before ``period`` that exist: the history a figure is judged by."""
+def earlier_returns(data_dir: Path, period: str, directorates: list[str]) -> dict[str, PeriodReturns]:
+    """The returns of the months before ``period`` that a briefing loads (``history_periods``) and that
+    exist, oldest first: the history a figure is judged by."""
     present = set(available_periods(data_dir))
-    wanted = [shift(period, -k) for k in range(months, 0, -1)]
-    return {p: load_period(data_dir, p, directorates) for p in wanted if p in present}
+    return {p: load_period(data_dir, p, directorates) for p in history_periods(period, None)
+            if p < period and p in present}
 
 
 def validated(register: pd.DataFrame, returns: PeriodReturns, history: dict[str, PeriodReturns],
