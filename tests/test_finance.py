@@ -725,3 +725,14 @@ def test_a_long_service_area_list_shows_each_directorates_largest_variances_and_
     written = pd.read_excel(tmp_path / "tables.xlsx", sheet_name="Service areas", header=None, engine="openpyxl")
     assert (written == "Waste").any().any()
     assert finance.service_areas_table(b, ["Alpha"]).shown is None  # a directorate's briefing shows all its lines
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(-10 ** 18, 10 ** 18),
+                          st.sampled_from([50_000, -50_000, 49_999, -149_999, 150_000, 0, 1, -1, 99])), max_size=12))
+def test_check_figures_are_written_as_the_decimal_rounding_writes_them(pence):
+    from briefing.money import format_millions
+    column = pd.Series(pd.array(pence, dtype="Int64"))
+    assert finance._texts(column, finance._exact_millions) == \
+        ["" if p is None else format_millions(p, places=3) for p in pence]
+    assert finance._texts(column, finance._pounds) == \
+        ["" if p is None else f"{'-' if p < 0 else ''}£{Decimal(abs(p)) / 100:,.2f}" for p in pence]

@@ -1068,9 +1068,9 @@ CHECKS_CAPTION = ("'Figure' is what the return or table states, 'Should be' what
 
 def _checks_frame(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"Check": table["check"], "Result": table["result"],
-                         "Figure": [_exact_millions(v) for v in table["figure"]],
-                         "Should be": [_exact_millions(v) for v in table["expected"]],
-                         "Difference": [_pounds(v) for v in table["difference"]], "Cells": table["where"]})
+                         "Figure": _texts(table["figure"], _exact_millions),
+                         "Should be": _texts(table["expected"], _exact_millions),
+                         "Difference": _texts(table["difference"], _pounds), "Cells": table["where"]})
 
 
 def check_summary(table: pd.DataFrame) -> pd.DataFrame:
@@ -1123,16 +1123,27 @@ def all_checks_table(b) -> Table:
                  source="directorate returns, Finance sheets; Corporate return")
 
 
-def _exact_millions(pence) -> str:
-    """£m to three decimals, the precision a return is typed in: ``-£0.560m``."""
-    return "" if pd.isna(pence) else format_millions(pence, places=3)
+def _texts(pence: pd.Series, text: Callable[[int], str]) -> list[str]:
+    """``text`` of each whole number of pence in the column, blank where there is none (a large council
+    checks 100,000 lines, so the column is read at once rather than cell by cell)."""
+    column = pd.array(pence, dtype="Int64")
+    return ["" if blank else text(p) for p, blank in zip(column._data.tolist(), column._mask.tolist())]
 
 
-def _pounds(pence) -> str:
+def _exact_millions(pence: int) -> str:
+    """£m to three decimals, the precision a return is typed in: ``-£0.560m``.
+
+    ``format_millions(pence, places=3)`` worked out in whole numbers: £1,000s
+    rounded half away from zero, as its Decimal ``ROUND_HALF_UP`` rounds.
+    """
+    thousands = (abs(pence) + 50_000) // 100_000
+    return f"{'-' if pence < 0 and thousands else ''}£{thousands // 1000:,}.{thousands % 1000:03d}m"
+
+
+def _pounds(pence: int) -> str:
     """A difference in pounds and pence, so a one-penny difference shows: ``£60,000.00``."""
-    if pd.isna(pence):
-        return ""
-    return f"{'-' if pence < 0 else ''}£{abs(int(pence)) / 100:,.2f}"
+    pounds, pennies = divmod(abs(pence), 100)
+    return f"{'-' if pence < 0 else ''}£{pounds:,}.{pennies:02d}"
 
 
 # One directorate ------------------------------------------------------------------------

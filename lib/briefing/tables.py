@@ -14,12 +14,12 @@ import numbers
 import re
 import shutil
 import tempfile
+import time
 import zipfile
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.etree.ElementTree import tostring as element_text
-from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import escape as xml_escape, quoteattr
 
 import numpy as np
 import pandas as pd
@@ -235,114 +235,131 @@ def _excel_value(value, kind: str):
 
 EXCEL_FORMATS = {"money": "#,##0.0", "money_signed": "+#,##0.0;-#,##0.0;0.0", "pct": '0.0"%"',
                  "pct_signed": '+0.0"%";-0.0"%";0.0"%"', "int": "#,##0"}
-EXCEL_FONTS = {"title": {"bold": True, "size": 13}, "header": {"bold": True}}
 FIRST_DATA_ROW = 5  # title, caption, a blank row, the headers, then the data
 ROWS_AT_ONCE = 5_000  # rows whose cells are made at once (a large council's sheets have 50,000)
-_EMPTY_SHEET_DATA = b"<sheetData></sheetData>"
+MAX_TEXT = 32_767  # characters Excel keeps in a cell; longer text is cut there, as openpyxl cuts it
+ERROR_CODES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
+ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")  # control characters XML 1.0 refuses
+_REFUSED_BUT_NUL = re.compile(r"[\001-\010]|[\013-\014]|[\016-\037]")
+# zlib's level 5, not its default 6: a large council's tables.xlsx (49 MB of XML) is written in two thirds
+# of the time and comes out 3% larger (4.31 MB, not 4.19 MB); levels 1 to 4 cost 16% to 31% more bytes.
+DEFLATE_LEVEL = 5
+THEME = Path(__file__).resolve().parent / "templates" / "xlsx" / "theme1.xml"  # openpyxl's default Office theme
+
+
+class IllegalCharacterError(ValueError):
+    """Text holding a control character, which an .xlsx cannot store."""
 
 
 def write_workbook(tables: list[Table], path: Path) -> Path:
     """Write every table to its own sheet of an .xlsx, atomically (a temporary file, then rename).
 
     Money is written in £m, unrounded, formatted to one decimal; text that
-    would start a formula is stored as text, so a commentary cannot run.
+    would start a formula is stored as text (with a quote prefix), so neither
+    a commentary nor a title can run as a formula.
 
-    A large council's tables run to 100,000 rows, which as openpyxl cells
-    took a quarter of a minute and hundreds of MB. So openpyxl (write-only)
-    writes the workbook around the cells (sheets, styles, column widths,
-    frozen panes), each sheet's rows are written as the XML openpyxl would
-    write for them (``SheetRows``) to a temporary file, and ``_assemble``
-    puts the two together in the temporary file that replaces ``path``.
+    The workbook is the one openpyxl writes for these cells, part for part
+    (the cells, styles, column widths, frozen panes, theme), but written
+    here as XML: a large council's tables run to 100,000 rows, which as
+    openpyxl cells took a quarter of a minute and hundreds of MB, and
+    importing openpyxl at all costs a cold briefing a fifth of a second.
+    ``tests/test_tables.py`` reads it back with openpyxl against a workbook
+    openpyxl made cell by cell. Each sheet's rows go to a temporary file
+    first, since the styles they use are only known once every cell is made.
     """
-    from openpyxl import Workbook
-
     keys = [t.key.casefold() for t in tables]  # Excel sheet names ignore case
     repeated = sorted({k for k in keys if keys.count(k) > 1})
     if repeated:
         raise ValueError(f"two tables share the sheet name(s) {repeated}; each table needs its own key")
-    book = Workbook(write_only=True)
+    styles = Styles()
     with ExitStack() as stack:
         sheets = []
         for table in tables:
-            sheet = book.create_sheet(table.key)
             rows = stack.enter_context(tempfile.SpooledTemporaryFile(max_size=1 << 20))
-            _write_sheet(sheet, table, rows)
-            sheets.append((sheet, rows))
-        package = io.BytesIO()
-        book.save(package)  # styles.xml is written here, after every cell has registered its style
+            sheets.append((table, _write_sheet(table, rows, styles), rows))
         with atomic_path(path) as tmp:
-            _assemble(package, sheets, tmp)
+            _package(sheets, styles, tmp)
     return Path(path)
 
 
-def _write_sheet(sheet, table: Table, rows) -> None:
-    """Lay out ``sheet`` for ``table`` and write its rows' XML to ``rows``.
+def column_letter(index: int) -> str:
+    """Excel's letters for the ``index``-th column (1 is A, 27 is AA)."""
+    letters = ""
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _write_sheet(table: Table, rows, styles: "Styles") -> tuple[bytes, bytes]:
+    """Write the rows of ``table``'s sheet to ``rows``; return the sheet's XML before and after them.
 
     Title in A1, caption in A2, headers in row 4 (bold, each column as wide
     as its header), data from row 5 with the panes frozen above it. The
     sheet's size is what an ordinary openpyxl sheet of these cells states.
     """
-    from openpyxl.utils import get_column_letter
-
     frame = table.frame
     headers = [str(column) for column in frame.columns]
-    for j, header in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(j)].width = max(12, min(60, len(header) + 4))
-    sheet.freeze_panes = f"A{FIRST_DATA_ROW}"
-    dimension = _dimension(table)
-    sheet.calculate_dimension = lambda: dimension
-    writer = SheetRows(sheet, rows, len(headers))
-    writer.row(1, [writer.openpyxl_cell(1, 1, table.title, font="title")])
+    writer = SheetRows(rows, len(headers), styles, table.key)
+    lines = [writer.row_xml(1, [writer.text_cell(1, 1, table.title, font="title")])]
     if table.caption or table.source:
         caption = " ".join(filter(None, [table.caption, f"Source: {table.source}" if table.source else ""]))
-        writer.row(2, [writer.openpyxl_cell(2, 1, caption)])
+        lines.append(writer.row_xml(2, [writer.text_cell(2, 1, caption)]))
     if headers:
-        writer.row(4, [writer.openpyxl_cell(4, j, h, font="header") for j, h in enumerate(headers, start=1)])
+        lines.append(writer.row_xml(4, [writer.text_cell(4, j, h, font="header") for j, h in enumerate(headers, 1)]))
+    writer.write(lines)
+    if headers:
         kinds = [table.formats.get(c, "text") for c in frame.columns]
         for start in range(0, len(frame), ROWS_AT_ONCE):  # a block of rows at a time: bounded memory
             block = frame.iloc[start:start + ROWS_AT_ONCE]
             first = FIRST_DATA_ROW + start
             columns = [writer.column(j, _values(block.iloc[:, j - 1]), kind, first) for j, kind in enumerate(kinds, 1)]
-            for i, cells in enumerate(zip(*columns), start=first):
-                writer.row(i, cells)
+            writer.write([writer.row_xml(i, cells) for i, cells in enumerate(zip(*columns), start=first)])
+    widths = "".join(f'<col width="{max(12, min(60, len(h) + 4))}" customWidth="1" min="{j}" max="{j}" />'
+                     for j, h in enumerate(headers, start=1))
+    head = (f'<worksheet xmlns="{_MAIN}"><sheetPr><outlinePr summaryBelow="1" summaryRight="1" /><pageSetUpPr />'
+            f'</sheetPr><dimension ref="{_dimension(table)}" /><sheetViews><sheetView workbookViewId="0">'
+            f'<pane ySplit="{FIRST_DATA_ROW - 1}" topLeftCell="A{FIRST_DATA_ROW}" activePane="bottomLeft" '
+            'state="frozen" /><selection pane="bottomLeft" activeCell="A1" sqref="A1" /></sheetView></sheetViews>'
+            '<sheetFormatPr baseColWidth="8" defaultRowHeight="15" />'
+            f'{f"<cols>{widths}</cols>" if widths else ""}<sheetData>')
+    tail = ('</sheetData><pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5" />'
+            '</worksheet>')
+    return head.encode("utf-8"), tail.encode("utf-8")
 
 
 def _dimension(table: Table) -> str:
     """The range an ordinary openpyxl sheet of ``table`` states as its size: A1 to the last cell written."""
-    from openpyxl.utils import get_column_letter
-
     columns = len(table.frame.columns)
     if columns:
-        return f"A1:{get_column_letter(columns)}{FIRST_DATA_ROW - 1 + len(table.frame)}"
+        return f"A1:{column_letter(columns)}{FIRST_DATA_ROW - 1 + len(table.frame)}"
     return "A1:A2" if table.caption or table.source else "A1:A1"
 
 
 class SheetRows:
-    """A sheet's rows written as the XML openpyxl writes for its cells, to a binary file.
+    """A sheet's rows as XML, cell for cell what openpyxl writes, to a binary file.
 
-    Text, finite numbers and blanks, nearly every cell, are written here as
-    openpyxl writes them; any other value (a boolean, a numpy number, an
-    Excel error code, empty or over-long text, a character Excel refuses)
-    is made an openpyxl cell and written by openpyxl's own cell writer, so
-    it is stored, or refused, as before. Each style is registered with the
-    workbook when a column first needs it, as openpyxl registers styles when
-    it writes cells.
+    Text, finite numbers and blanks, nearly every cell, are made a column at
+    a time (``column``); any other value (a boolean, an Excel error code,
+    empty or over-long text, a number that is not finite) goes through
+    ``cell``. Text with a character Excel refuses raises
+    ``IllegalCharacterError`` naming the sheet and cell.
     """
 
-    def __init__(self, sheet, out, columns: int):
-        from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-        from openpyxl.utils import get_column_letter
-
-        self.sheet = sheet
+    def __init__(self, out, columns: int, styles: "Styles", sheet: str = ""):
         self.out = out
-        self.letters = [get_column_letter(j) for j in range(1, columns + 1)]
-        self.style_ids: dict[tuple, int] = {}
-        self.error_codes = frozenset(ERROR_CODES)
-        self.illegal = ILLEGAL_CHARACTERS_RE
+        self.letters = [column_letter(j) for j in range(1, columns + 1)]
+        self.styles = styles
+        self.sheet = sheet
 
-    def row(self, index: int, cells: list[str]) -> None:
-        """Write one row element holding ``cells`` (XML text)."""
-        self.out.write(f'<row r="{index}">{"".join(cells)}</row>'.encode("utf-8"))
+    @staticmethod
+    def row_xml(index: int, cells) -> str:
+        """One row element holding ``cells`` (XML text)."""
+        return f'<row r="{index}">{"".join(cells)}</row>'
+
+    def write(self, rows: list[str]) -> None:
+        """Write rows made by ``row_xml``."""
+        self.out.write("".join(rows).encode("utf-8"))
 
     def column(self, column: int, values: list, kind: str, first_row: int = FIRST_DATA_ROW) -> list[str]:
         """The XML of a column's data cells, from row ``first_row`` down: ``cell`` of each value as
@@ -350,127 +367,188 @@ class SheetRows:
 
         A large council's tables.xlsx holds 650,000 cells. The usual ones
         (pence and counts as integers, finite per cents, text, blank text)
-        are written here in one pass; any other goes through ``cell``.
+        are written here in one pass, their text checked and escaped all at
+        once; any other goes through ``cell``.
         """
         letter = self.letters[column - 1]
         rows = range(first_row, first_row + len(values))
         slow = self.cell
         if kind in ("money", "money_signed", "int", "pct", "pct_signed", "number"):
-            styled = f' s="{self.style_id(kind, False)}"' if kind in EXCEL_FORMATS else ""
+            styled = f' s="{self.styles.id(kind=kind)}"' if kind in EXCEL_FORMATS else ""
             whole = kind in ("money", "money_signed", "int")
             usual = _INTEGERS if whole else _FLOATS
             excel = (lambda v: int(v) / PENCE_PER_MILLION) if kind.startswith("money") else int if whole else float
             return [f'<c r="{letter}{r}"{styled} t="n"><v>{"%.16g" % excel(v)}</v></c>'
                     if type(v) in usual and (whole or math.isfinite(v))
                     else slow(r, column, _excel_value(v, kind), kind) for r, v in zip(rows, values)]
-        if kind == "html":
+        texts = [v for v in values if type(v) is str] if kind != "html" else []
+        joined = "\0".join(texts)  # "\0" is refused in a cell, so where text is fit to write it only separates
+        if kind == "html" or _REFUSED_BUT_NUL.search(joined) or joined.count("\0") != max(len(texts) - 1, 0):
             return [slow(r, column, _excel_value(v, kind), kind) for r, v in zip(rows, values)]
-        error_codes, illegal = self.error_codes, self.illegal
+        escaped = iter(xml_escape(joined).split("\0"))
+        aligned = [next(escaped) if type(v) is str else None for v in values]  # each text's escaped XML
         quoted = ""  # text that would start a formula is kept as text: a style with a quote prefix
-        if any(type(v) is str and v.startswith(_FORMULA_START) for v in values):
-            quoted = f' s="{self.style_id(kind, True)}"'
+        if any(v.startswith(_FORMULA_START) for v in texts):
+            quoted = f' s="{self.styles.id(kind=kind, quoted=True)}"'
         return ["" if v is None else
-                f'<c r="{letter}{r}"{quoted if v.startswith(_FORMULA_START) else ""} t="inlineStr"><is>'
-                f'<t{_space(v)}>{xml_escape(v)}</t></is></c>'
-                if type(v) is str and v and len(v) <= 32767 and v not in error_codes and not illegal.search(v)
-                else slow(r, column, _excel_value(v, kind), kind) for r, v in zip(rows, values)]
+                f'<c r="{letter}{r}"{quoted if quoted and v.startswith(_FORMULA_START) else ""} t="inlineStr">'
+                f'<is><t{_space(v)}>{text}</t></is></c>'
+                if v is None or (text and len(v) <= MAX_TEXT and v not in ERROR_CODES)
+                else slow(r, column, _excel_value(v, kind), kind) for r, v, text in zip(rows, values, aligned)]
 
     def cell(self, row: int, column: int, value, kind: str) -> str:
         """The XML of one data cell: ``value`` (as ``_excel_value`` gives it) in a column of format ``kind``."""
         quoted = isinstance(value, str) and value.startswith(_FORMULA_START)
-        style = self.style_id(kind, quoted) if quoted or kind in EXCEL_FORMATS else None
-        plain = self.plain_cell(f"{self.letters[column - 1]}{row}", value, style)
-        return plain if plain is not None else self.openpyxl_cell(row, column, value, kind=kind, quoted=quoted)
+        style = self.styles.id(kind=kind, quoted=quoted) if quoted or kind in EXCEL_FORMATS else None
+        return self.cell_xml(f"{self.letters[column - 1]}{row}", value, style)
 
-    def plain_cell(self, ref: str, value, style: int | None) -> str | None:
-        """A cell's XML, byte for byte as openpyxl writes it, for a blank, plain text or a finite float or
-        int; None for any other value (or text Excel would not keep as it is), which openpyxl must write."""
+    def text_cell(self, row: int, column: int, text: str, font: str | None = None) -> str:
+        """A title, caption or header cell: text in ``font``, kept as text even where it would start a formula."""
+        quoted = text.startswith(_FORMULA_START)
+        style = self.styles.id(font=font, quoted=quoted) if font or quoted else None
+        return self.cell_xml(f"{column_letter(column)}{row}", text, style)
+
+    def cell_xml(self, ref: str, value, style: int | None) -> str:
+        """A cell's XML, byte for byte as openpyxl writes a cell holding ``value`` in style number ``style``
+        (text as text, never as a formula)."""
         styled = f' s="{style}"' if style is not None else ""
-        kind = type(value)
         if value is None:
             return f'<c r="{ref}"{styled} t="n" />' if style is not None else ""
-        if kind is str:
-            if not value or len(value) > 32767 or value in self.error_codes or self.illegal.search(value):
-                return None
+        if isinstance(value, str):
+            value = value[:MAX_TEXT]
+            if ILLEGAL_CHARACTERS.search(value):
+                raise IllegalCharacterError(f"sheet {self.sheet!r}, cell {ref}: the text {value!r} holds a control "
+                                            "character, which an Excel workbook cannot store")
+            if not value:
+                return f'<c r="{ref}"{styled} t="inlineStr" />'
+            if value in ERROR_CODES:
+                return f'<c r="{ref}"{styled} t="e"><v>{value}</v></c>'
             return f'<c r="{ref}"{styled} t="inlineStr"><is><t{_space(value)}>{xml_escape(value)}</t></is></c>'
-        if (kind is float and math.isfinite(value)) or kind is int:
-            return f'<c r="{ref}"{styled} t="n"><v>{"%.16g" % value}</v></c>'
-        return None
-
-    def style_id(self, kind: str, quoted: bool) -> int:
-        """The workbook's number for a data cell's style (its column's number format, a quote prefix for text
-        that would start a formula), registered on first use."""
-        key = (kind, quoted)
-        if key not in self.style_ids:
-            self.style_ids[key] = self._styled(self._new_cell(None), kind=kind, quoted=quoted).style_id
-        return self.style_ids[key]
-
-    def openpyxl_cell(self, row: int, column: int, value, font: str | None = None, kind: str = "text",
-                      quoted: bool = False) -> str:
-        """The XML of one cell as openpyxl makes it and writes it, with the cell writer openpyxl itself
-        uses (without lxml); raises, as openpyxl does, on text Excel refuses."""
-        from openpyxl.cell._writer import etree_write_cell
-
-        cell = self._styled(self._new_cell(value), font, kind, quoted)
-        cell.row, cell.column = row, column
-        stream = _ElementText()
-        etree_write_cell(stream, self.sheet, cell, cell.has_style)
-        return "".join(stream.parts)
-
-    def _new_cell(self, value):
-        """An openpyxl cell of this sheet holding ``value``, typed as openpyxl types it."""
-        from openpyxl.cell import WriteOnlyCell
-
-        return WriteOnlyCell(self.sheet, value)
-
-    @staticmethod
-    def _styled(cell, font: str | None = None, kind: str = "text", quoted: bool = False):
-        """``cell`` given a font, text type with a quote prefix, and a number format, as the table asks."""
-        from openpyxl.styles import Font
-
-        if font:
-            cell.font = Font(**EXCEL_FONTS[font])
-        if quoted:
-            cell.data_type = "s"
-            cell.quotePrefix = True
-        if kind in EXCEL_FORMATS:
-            cell.number_format = EXCEL_FORMATS[kind]
-        return cell
+        if isinstance(value, (bool, np.bool_)):
+            return f'<c r="{ref}"{styled} t="b"><v>{int(value)}</v></c>'
+        if isinstance(value, numbers.Real):
+            number = "%.16g" % value if math.isfinite(value) else ""
+            return f'<c r="{ref}"{styled} t="n"><v>{number}</v></c>' if number else f'<c r="{ref}"{styled} t="n"><v /></c>'
+        raise ValueError(f"sheet {self.sheet!r}, cell {ref}: cannot write {value!r} to Excel")
 
 
 def _space(text: str) -> str:
     """openpyxl's attribute for text with space at either end (kept as typed), unless it is all space."""
-    stripped = text.strip()
-    return ' xml:space="preserve"' if stripped and stripped != text else ""
+    return ' xml:space="preserve"' if (text[:1].isspace() or text[-1:].isspace()) and not text.isspace() else ""
 
 
-class _ElementText:
-    """Stands in for openpyxl's XML stream: keeps each element written to it, as text."""
+class Styles:
+    """A workbook's cell styles (font, number format, quote prefix), numbered as openpyxl numbers them:
+    the default first, then each in the order a cell first uses it."""
+
+    FONTS = {None: 0, "title": 1, "header": 2}
+    FONT_XML = ('<font><name val="Calibri" /><family val="2" /><color theme="1" /><sz val="11" />'
+                '<scheme val="minor" /></font><font><b val="1" /><sz val="13" /></font><font><b val="1" /></font>')
+    BUILT_IN_FORMATS = {"#,##0": 3}
 
     def __init__(self):
-        self.parts: list[str] = []
+        self.ids: dict[tuple, int] = {(0, 0, False): 0}
+        self.formats: dict[str, int] = {}
 
-    def write(self, element) -> None:
-        self.parts.append(element_text(element, encoding="unicode"))
+    def id(self, font: str | None = None, kind: str = "text", quoted: bool = False) -> int:
+        """The number of the style with ``font`` (None, title, header), ``kind``'s number format and, for
+        text that would start a formula, a quote prefix; registered on first use."""
+        code = EXCEL_FORMATS.get(kind)
+        number_format = 0 if code is None else self.BUILT_IN_FORMATS.get(code) or \
+            self.formats.setdefault(code, 164 + len(self.formats))
+        return self.ids.setdefault((self.FONTS[font], number_format, quoted), len(self.ids))
+
+    def xml(self) -> str:
+        formats = "".join(f'<numFmt numFmtId="{n}" formatCode="{xml_escape(code, {chr(34): "&quot;"})}" />'
+                          for code, n in self.formats.items())
+        cells = "".join(f'<xf numFmtId="{number_format}" fontId="{font}" fillId="0" borderId="0" pivotButton="0" '
+                        f'quotePrefix="{int(quoted)}" xfId="0" />' for font, number_format, quoted in self.ids)
+        return (f'<styleSheet xmlns="{_MAIN}">'
+                + (f'<numFmts count="{len(self.formats)}">{formats}</numFmts>' if formats else "")
+                + f'<fonts count="{len(self.FONTS)}">{self.FONT_XML}</fonts>'
+                '<fills count="2"><fill><patternFill /></fill><fill><patternFill patternType="gray125" /></fill></fills>'
+                '<borders count="1"><border><left /><right /><top /><bottom /><diagonal /></border></borders>'
+                '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" /></cellStyleXfs>'
+                f'<cellXfs count="{len(self.ids)}">{cells}</cellXfs>'
+                '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0" hidden="0" /></cellStyles>'
+                '<tableStyles count="0" defaultTableStyle="TableStyleMedium9" defaultPivotStyle="PivotStyleLight16" />'
+                '</styleSheet>')
 
 
-def _assemble(package: io.BytesIO, sheets: list, target: Path) -> None:
-    """Write to ``target`` the workbook openpyxl saved in ``package``, each sheet's rows put in its sheetData."""
-    rows_of = {sheet.path.lstrip("/"): rows for sheet, rows in sheets}
-    with zipfile.ZipFile(package) as source, \
-            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        for item in source.infolist():
-            data = source.read(item)
-            if item.filename not in rows_of:
-                archive.writestr(item, data)
-                continue
-            head, tail = data.split(_EMPTY_SHEET_DATA)
-            rows = rows_of[item.filename]
-            info = zipfile.ZipInfo(item.filename, item.date_time)
-            info.compress_type = item.compress_type
-            info.file_size = len(data) + rows.seek(0, io.SEEK_END)  # past 2 GiB, zipfile then writes zip64
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_TYPES = "application/vnd.openxmlformats-officedocument"
+
+
+def _package(sheets: list[tuple[Table, tuple[bytes, bytes], object]], styles: Styles, target: Path) -> None:
+    """Write the .xlsx package to ``target``: the parts openpyxl writes, each sheet's rows put in its sheetData."""
+    now = time.time()
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+    numbers_ = range(1, len(sheets) + 1)
+    sheet_type = f"{_TYPES}.spreadsheetml.worksheet+xml"
+    parts = {
+        "[Content_Types].xml":
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml" />'
+            '<Default Extension="xml" ContentType="application/xml" />'
+            f'<Override PartName="/xl/styles.xml" ContentType="{_TYPES}.spreadsheetml.styles+xml" />'
+            f'<Override PartName="/xl/theme/theme1.xml" ContentType="{_TYPES}.theme+xml" />'
+            '<Override PartName="/docProps/core.xml" '
+            'ContentType="application/vnd.openxmlformats-package.core-properties+xml" />'
+            f'<Override PartName="/docProps/app.xml" ContentType="{_TYPES}.extended-properties+xml" />'
+            + "".join(f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{sheet_type}" />'
+                      for n in numbers_)
+            + f'<Override PartName="/xl/workbook.xml" ContentType="{_TYPES}.spreadsheetml.sheet.main+xml" /></Types>',
+        "_rels/.rels":
+            f'<Relationships xmlns="{_PACKAGE_RELATIONSHIPS}">'
+            f'<Relationship Type="{_RELATIONSHIPS}/officeDocument" Target="xl/workbook.xml" Id="rId1" />'
+            '<Relationship Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/'
+            'core-properties" Target="docProps/core.xml" Id="rId2" />'
+            f'<Relationship Type="{_RELATIONSHIPS}/extended-properties" Target="docProps/app.xml" Id="rId3" />'
+            '</Relationships>',
+        "docProps/app.xml":
+            '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+            "<Application>briefing</Application></Properties>",
+        "docProps/core.xml":
+            '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:creator>briefing</dc:creator>'
+            f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified></cp:coreProperties>',
+        "xl/workbook.xml":
+            f'<workbook xmlns:r="{_RELATIONSHIPS}" xmlns="{_MAIN}"><workbookPr /><workbookProtection /><bookViews>'
+            '<workbookView visibility="visible" minimized="0" showHorizontalScroll="1" showVerticalScroll="1" '
+            'showSheetTabs="1" tabRatio="600" firstSheet="0" activeTab="0" autoFilterDateGrouping="1" />'
+            "</bookViews><sheets>"
+            + "".join(f'<sheet name={quoteattr(table.key)} sheetId="{n}" state="visible" r:id="rId{n}" />'
+                      for n, (table, _, _) in zip(numbers_, sheets))
+            + '</sheets><definedNames /><calcPr calcId="124519" fullCalcOnLoad="1" /></workbook>',
+        "xl/_rels/workbook.xml.rels":
+            f'<Relationships xmlns="{_PACKAGE_RELATIONSHIPS}">'
+            + "".join(f'<Relationship Type="{_RELATIONSHIPS}/worksheet" Target="/xl/worksheets/sheet{n}.xml" '
+                      f'Id="rId{n}" />' for n in numbers_)
+            + f'<Relationship Type="{_RELATIONSHIPS}/styles" Target="styles.xml" Id="rId{len(sheets) + 1}" />'
+            f'<Relationship Type="{_RELATIONSHIPS}/theme" Target="theme/theme1.xml" Id="rId{len(sheets) + 2}" />'
+            "</Relationships>",
+        "xl/styles.xml": styles.xml(),
+    }
+    date_time = time.localtime(now)[:6]
+
+    def member(name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time)
+        info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16  # as ZipFile.writestr makes it
+        return info
+
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=DEFLATE_LEVEL) as archive:
+        for name, text in parts.items():
+            archive.writestr(member(name), text.encode("utf-8"))
+        archive.writestr(member("xl/theme/theme1.xml"), THEME.read_bytes())
+        for n, (_, (head, tail), rows) in zip(numbers_, sheets):
+            info = member(f"xl/worksheets/sheet{n}.xml")
+            info.file_size = len(head) + len(tail) + rows.seek(0, io.SEEK_END)  # past 2 GiB, zipfile writes zip64
             rows.seek(0)
-            with archive.open(info, "w") as member:
-                member.write(head + b"<sheetData>")
-                shutil.copyfileobj(rows, member, 1 << 20)
-                member.write(b"</sheetData>" + tail)
+            with archive.open(info, "w") as stream:
+                stream.write(head)
+                shutil.copyfileobj(rows, stream, 1 << 20)
+                stream.write(tail)
