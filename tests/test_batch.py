@@ -142,6 +142,22 @@ def test_a_worker_stays_on_its_period_then_takes_one_nobody_is_building():
     assert next_job([1, 2], jobs, None, {"2022-06"}) == 1, "with nothing else left, it helps with the same period"
 
 
+def test_each_worker_starts_on_its_share_of_the_months_and_goes_on_month_by_month():
+    months = "2022-04 2022-05 2022-06 2022-07 2022-08 2022-09"
+    jobs = jobs_of(months)
+    everything = list(range(len(jobs)))
+    assert [jobs[next_job(everything, jobs, None, set(), (w, 2))].period for w in (0, 1)] == ["2022-04", "2022-07"]
+    assert jobs[next_job(everything, jobs, None, set(), (2, 3))].period == "2022-08"
+    after_april = [i for i, job in enumerate(jobs) if job.period not in ("2022-04", "2022-07")]
+    assert jobs[next_job(after_april, jobs, "2022-04", {"2022-07"}, (0, 2))].period == "2022-05", \
+        "the month after its last, whose history its kernel holds"
+    assert jobs[next_job([i for i in after_april if jobs[i].period != "2022-05"], jobs, "2022-04",
+                         {"2022-05", "2022-07"}, (0, 2))].period == "2022-06", \
+        "the month after its last is being built: the first month nobody is on"
+    one_month = jobs_of("2023-03")
+    assert [next_job([1, 2], one_month, None, {"2023-03"}, (1, 2))] == [1], "one month: both help with it"
+
+
 def test_briefing_run_prints_what_it_built_and_exits_zero(tmp_path, capfd):
     code = cli.main(["run", "2022-07", "--only", "corporate", "--output-dir", str(tmp_path), "--no-progress"])
     assert code == 0

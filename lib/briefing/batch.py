@@ -353,15 +353,31 @@ def build_document(runner: NotebookRunner, job: Job) -> Result:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def next_job(pending: Sequence[int], jobs: Sequence[Job], last_period: str | None, busy: set[str]) -> int:
+def next_job(pending: Sequence[int], jobs: Sequence[Job], last_period: str | None, busy: set[str],
+             share: tuple[int, int] = (0, 1)) -> int:
     """Which pending job an idle worker takes next.
 
     One of the period it built last, if any is left (that period's briefing is
-    already loaded and rated in its kernel); else the first of a period no
-    other worker is building (so two workers do not both load the same
-    period); else the first pending job.
+    already loaded and rated in its kernel); else one of the period after it,
+    if no other worker is on that (its kernel holds eleven of that period's
+    twelve months of history, so it reads one new month, not two); else the
+    first of a period no other worker is building (so two workers do not
+    both load the same period); else the first pending job.
+
+    A worker's first job (``share`` is its number and the number of workers)
+    is the first of its share of the periods: with two workers and twelve
+    months, one starts at the first month and the other at the seventh, and
+    each then goes on month by month.
     """
-    for wanted in (lambda job: job.period == last_period, lambda job: job.period not in busy):
+    periods = list(dict.fromkeys(job.period for job in jobs))
+    if last_period is None:
+        start = periods[share[0] * len(periods) // max(share[1], 1)]
+        rules = [lambda job: job.period == start and job.period not in busy]
+    else:
+        following = periods[periods.index(last_period) + 1:periods.index(last_period) + 2]
+        rules = [lambda job: job.period == last_period,
+                 lambda job: job.period in following and job.period not in busy]
+    for wanted in (*rules, lambda job: job.period not in busy):
         for index in pending:
             if wanted(jobs[index]):
                 return index
@@ -471,7 +487,8 @@ class _WorkerPool:
 
         def dispatch(worker: int) -> None:
             if pending and not stopped:
-                index = next_job(pending, jobs, last.get(worker), {jobs[i].period for i in busy.values()})
+                index = next_job(pending, jobs, last.get(worker), {jobs[i].period for i in busy.values()},
+                                 (worker, len(self.processes)))
                 pending.remove(index)
                 busy[worker] = index
                 self.tasks[worker].put((index, jobs[index]))
