@@ -124,3 +124,60 @@ def test_what_one_process_read_another_takes_as_read_unless_the_file_changed(dat
     assert load_period.memory.misses == loaded + 1, "a return changed since is read afresh"
     pd.testing.assert_frame_equal(again.finance, july.finance)
     cache.forget_all()
+
+
+def lines() -> pd.DataFrame:
+    return pd.DataFrame({"directorate": pd.array(["A", "B", None], dtype="str"), "service": ["x", "y", "z"],
+                         "budget": pd.array([1, None, 3], dtype="Int64"), "share": [0.5, 0.25, 0.25]})
+
+
+CHANGES = {
+    "a cell through loc": lambda f: f.loc.__setitem__((0, "budget"), 2),
+    "a cell through iloc": lambda f: f.iloc.__setitem__((1, 3), 0.3),
+    "a text cell": lambda f: f.loc.__setitem__((2, "directorate"), "C"),
+    "an object cell": lambda f: f.loc.__setitem__((1, "service"), "w"),
+    "a column updated in place": lambda f: f.update(pd.DataFrame({"share": [0.1, 0.2, 0.7]})),
+    "a column replaced": lambda f: f.__setitem__("share", f["share"] * 2),
+    "a column added": lambda f: f.__setitem__("extra", 1),
+    "a column dropped": lambda f: f.pop("service"),
+    "columns renamed": lambda f: setattr(f, "columns", ["d", "s", "b", "p"]),
+    "the index changed": lambda f: setattr(f, "index", [7, 8, 9]),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=list(CHANGES))
+def test_copies_of_the_same_lines_match_and_a_changed_copy_does_not(change):
+    original = lines()
+    kept = original.copy(deep=False)  # as worked_out_once keeps one
+    token = cache.content_token(original)
+    copied, other = cache.fresh_copy(original), cache.fresh_copy(cache.fresh_copy(original))
+    assert cache.content_token(copied) == cache.content_token(other) == token
+    assert cache.content_token(original.copy()) != token, "a deep copy is other memory: worked out afresh"
+    assert cache.content_token(lines()) != token
+    del original
+    CHANGES[change](copied)
+    assert cache.content_token(copied) != token
+    assert cache.content_token(other) == token and kept.equals(lines())
+
+
+def test_what_the_corporate_briefing_worked_out_serves_the_directorate_briefings(data_dir, tmp_path, monkeypatch):
+    from briefing import finance
+    summed = []
+    real_sum = finance._sum_by
+    monkeypatch.setattr(finance, "_sum_by", lambda *a: summed.append(a) or real_sum(*a))
+    cache.forget_all()
+    run = check_parameters("2023-03", None, str(data_dir), str(tmp_path / "2023-03"), None)
+    corporate = build_briefing(run)
+    corporate.header()
+    by_corporate = len(summed)  # each month's lines summed by directorate once (the trend shows thirteen)
+    assert by_corporate >= 2
+    for name in corporate.directorates:
+        build_briefing(check_parameters("2023-03", None, str(data_dir), str(tmp_path), None, name)) \
+            .for_directorate(name).header()
+    assert len(summed) == by_corporate, "every directorate's briefing used the sums the corporate one worked out"
+    changed = build_briefing(run)
+    changed.current.finance.loc[0, "forecast_outturn"] += 100
+    position = finance.directorate_position(changed.current, changed.comparison, changed.directorates)
+    assert len(summed) == by_corporate + 1, "a document that changed a line sums its own"
+    before = finance.directorate_position(corporate.current, corporate.comparison, corporate.directorates)
+    assert position["forecast_outturn"].iloc[-1] == before["forecast_outturn"].iloc[-1] + 100

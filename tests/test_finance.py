@@ -666,7 +666,7 @@ def test_checks_are_worked_out_once_per_briefing_and_afresh_for_other_returns(mo
     assert finance.checks(other)["result"].eq(finance.PASSED).all() and len(computed) == 3
 
 
-def test_the_position_is_summed_once_per_returns_and_afresh_for_a_copy_or_other_lines(monkeypatch):
+def test_the_position_is_summed_once_per_lines_held_and_afresh_for_changed_or_other_lines(monkeypatch):
     sums, positions = [], []
     real_sum, real_compare = finance._sum_by, finance._compare
     monkeypatch.setattr(finance, "_sum_by", lambda frame, *a: sums.append(len(frame)) or real_sum(frame, *a))
@@ -682,12 +682,19 @@ def test_the_position_is_summed_once_per_returns_and_afresh_for_a_copy_or_other_
         ["Beta", finance.TOTAL_DIRECTORATES]
     assert (len(positions), len(sums)) == (3, 2), "no comparison, or other directorates: a new position, same sums"
     copied = cache.fresh_copy(current)
-    assert cache.OWN_MEMORY not in vars(copied), "a document's copy of the returns starts without the memory"
-    finance.directorate_position(copied, before, DIRECTORATES)
-    assert (len(positions), len(sums)) == (4, 3)
+    assert finance.directorate_position(copied, before, DIRECTORATES).equals(again)
+    assert (len(positions), len(sums)) == (3, 2), "a copy holding the same lines shares what was worked out"
+    changed = cache.fresh_copy(current)
+    changed.finance.loc[0, "latest_budget"] += 1  # one penny, in one cell of the copy
+    assert finance.directorate_position(changed, before, DIRECTORATES).loc[0, "latest_budget"] == \
+        again.loc[0, "latest_budget"] + 1
+    assert (len(positions), len(sums)) == (4, 3), "a copy changed in one cell works it out afresh"
+    assert current.finance.loc[0, "latest_budget"] == copied.finance.loc[0, "latest_budget"]
+    assert finance.directorate_position(copied, before, DIRECTORATES).equals(again), "and the others are untouched"
+    assert (len(positions), len(sums)) == (5, 4), "(the memory holds the last lines each result was worked out for)"
     current.finance = july(finance_by={"Alpha": JULY_FINANCE["Alpha"]}).finance  # other lines: summed again
     assert finance.directorate_position(current, before, DIRECTORATES).loc[1, "latest_budget"] is pd.NA
-    assert (len(positions), len(sums)) == (5, 4)
+    assert (len(positions), len(sums)) == (6, 5)
 
 
 @given(st.lists(st.tuples(st.sampled_from(["Alpha", "Beta", "Gamma"]),

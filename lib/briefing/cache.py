@@ -30,6 +30,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 
 DISABLE_VARIABLE = "BRIEFING_NO_CACHE"
@@ -75,8 +76,10 @@ def fresh_copy(value):
     DataFrames and Series are copied shallowly (copy-on-write keeps the data
     safe); lists, tuples, sets and dicts are copied with their items; an object
     with attributes (a dataclass such as ``PeriodReturns``, including its
-    cached properties) is copied attribute by attribute. Frozen dataclasses,
-    strings, numbers, paths and None are immutable and returned as they are.
+    cached properties) is copied attribute by attribute, and shares the
+    original's memory of what was worked out from it (``worked_out_once``).
+    Frozen dataclasses, strings, numbers, paths and None are immutable and
+    returned as they are.
     """
     if isinstance(value, (pd.DataFrame, pd.Series)):
         return value.copy(deep=False)
@@ -88,10 +91,10 @@ def fresh_copy(value):
         if value.__dataclass_params__.frozen:
             return value
         duplicate = copy.copy(value)
-        vars(duplicate).pop(OWN_MEMORY, None)  # what the original worked out stays with it (see ``worked_out_once``)
         for name, item in vars(value).items():
             if name != OWN_MEMORY:
                 setattr(duplicate, name, fresh_copy(item))
+        vars(duplicate)[OWN_MEMORY] = vars(value).setdefault(OWN_MEMORY, {})
         return duplicate
     return value
 
@@ -100,22 +103,66 @@ OWN_MEMORY = "_worked_out"
 
 
 def worked_out_once(owner, name: str, key: tuple, inputs: tuple, compute: Callable):
-    """A copy of ``compute()``, worked out once for ``owner`` (a briefing or a period's returns).
+    """A copy of ``compute()``, worked out once for ``owner`` and its copies while ``inputs`` hold the same data.
 
-    The memory is an attribute of ``owner`` itself, and a copy of ``owner``
-    (see ``fresh_copy``) starts without it, so a result never reaches another
-    document. ``inputs``, the objects the result is computed from, are compared
-    by identity: an owner given other returns or tables works the result out
-    afresh. ``key`` holds the plain values the result depends on. Each caller
-    gets its own copy. Nothing is remembered when the memory is off.
+    The memory is an attribute of ``owner``, shared with every copy of it
+    (``fresh_copy``): each document of a period gets its own copy of the
+    period's briefing and returns, and what the corporate briefing worked out
+    (the position, the service areas, the checks) serves each directorate's
+    briefing too. ``inputs``, the DataFrames the result is computed from, are
+    compared by what they hold (``content_token``): copies of the same data
+    match; a frame changed in any way since (a cell, a column, its index) or
+    another object does not, and the result is worked out afresh. ``key``
+    holds the plain values the result depends on. Each caller gets its own
+    copy. Nothing is remembered when the memory is off.
     """
     if not enabled():
         return compute()
     memory = vars(owner).setdefault(OWN_MEMORY, {})
+    tokens = tuple(content_token(item) for item in inputs)
     held = memory.get((name, key))
-    if held is None or len(held[0]) != len(inputs) or any(a is not c for a, c in zip(held[0], inputs)):
-        held = memory[(name, key)] = (inputs, compute())
-    return fresh_copy(held[1])
+    if held is None or held[0] != tokens:
+        kept = tuple(item.copy(deep=False) if isinstance(item, (pd.DataFrame, pd.Series)) else item for item in inputs)
+        held = memory[(name, key)] = (tokens, kept, compute())
+    return fresh_copy(held[2])
+
+
+def content_token(value) -> tuple:
+    """What a DataFrame or Series holds, told without reading it: where each of its arrays' data lies in
+    memory, with its shape, layout and type, and the same of its index and column labels.
+
+    Under copy-on-write a shallow copy views the same memory, and any change
+    to a frame, to one cell or to its labels, gives the changed part new
+    memory: two frames with equal tokens hold the same data. Memory is only
+    ever compared while a copy of the frame it was read from is kept (as
+    ``worked_out_once`` keeps one), so that the copy-on-write bookkeeping
+    sees it shared and it cannot be written over or given to other data.
+    Anything else is its own token: compared by identity.
+    """
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        manager = value._mgr
+        return (type(value).__name__, tuple(_index_token(axis) for axis in manager.axes),
+                tuple((block.mgr_locs.as_array.tobytes(), _array_token(block.values)) for block in manager.blocks))
+    return ("object", id(value))
+
+
+def _index_token(index: pd.Index) -> tuple:
+    if isinstance(index, pd.RangeIndex):
+        return ("range", index.start, index.stop, index.step, tuple(map(repr, index.names)))
+    if isinstance(index, pd.MultiIndex):
+        return ("object", id(index))
+    return ("index", tuple(map(repr, index.names)), _array_token(index._values))
+
+
+def _array_token(array) -> tuple:
+    """Where an array's data lies and how it is laid out; an array of an unknown kind is compared by identity."""
+    if isinstance(array, np.ndarray):
+        return (array.__array_interface__["data"][0], array.shape, array.strides, array.dtype.str)
+    parts = [getattr(array, name, None) for name in ("_ndarray", "_data", "_mask")]
+    parts = [part for part in parts if isinstance(part, np.ndarray)]
+    if not parts or isinstance(array, pd.Categorical):
+        return ("object", id(array))
+    return (type(array).__name__, str(array.dtype), *(_array_token(part) for part in parts))
 
 
 def _hashable(value):

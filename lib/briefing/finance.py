@@ -160,11 +160,13 @@ def _per_returns(function: Callable) -> Callable:
     are shown in several tables of a document and underlie several others
     (the headline, the checks, the trend), and on a large council each is
     summed from tens of thousands of lines. The result is held by ``current``
-    (see ``cache.worked_out_once``): a document's own copy of the returns.
+    and shared by its copies while their money sheets hold the same lines (see
+    ``cache.worked_out_once``): every document of a period uses the same one.
     """
     @functools.wraps(function)
     def wrapper(current: PeriodReturns, comparison: PeriodReturns | None, *plain):
-        key = (comparison is None, *(tuple(p) if isinstance(p, list) else p for p in plain))
+        key = (current.period, comparison.period if comparison is not None else None,
+               tuple(current.invalid.items()), *(tuple(p) if isinstance(p, list) else p for p in plain))
         return worked_out_once(current, function.__name__, key, (*_inputs(current), *_inputs(comparison)),
                                lambda: function(current, comparison, *plain))
     return wrapper
@@ -180,7 +182,7 @@ def directorate_totals(returns: PeriodReturns) -> pd.DataFrame:
 def _directorate_sums(returns: PeriodReturns) -> pd.DataFrame:
     """``directorate_totals`` indexed by directorate, summed once per period's returns (a document shows the
     position now and at the comparison report, each from all the lines of a period)."""
-    return worked_out_once(returns, "directorate sums", (), (returns, returns.finance),
+    return worked_out_once(returns, "directorate sums", (), (returns.finance,),
                            lambda: _sum_by(returns.finance, "directorate", ["latest_budget", "forecast_outturn"]))
 
 
@@ -944,13 +946,13 @@ def tables(b) -> list:
 # Worked out once per briefing ------------------------------------------------------------
 
 def _inputs(returns: PeriodReturns | None) -> tuple:
-    """What finance tables are computed from in a period's returns: the returns and their money sheets."""
-    return () if returns is None else (returns, returns.finance, returns.central, returns.funding)
+    """What finance tables are computed from in a period's returns: its money sheets."""
+    return () if returns is None else (returns.finance, returns.central, returns.funding)
 
 
 def _service_areas_of(b, directorates: list[str]) -> pd.DataFrame:
     """``service_areas`` of the briefing's period, worked out once per briefing and list of directorates."""
-    key = (tuple(directorates), tuple(b.current.invalid.items()))
+    key = (b.current.period, tuple(directorates), tuple(b.current.invalid.items()))
     return worked_out_once(b, "service areas", key, _inputs(b.current),
                            lambda: service_areas(b.current, directorates))
 
@@ -1039,7 +1041,8 @@ def checks(b) -> pd.DataFrame:
 
     Worked out once per briefing (the Checks section and tables.xlsx both show them).
     """
-    key = (tuple(b.directorates), b.run.settings.variance_check_m, tuple(b.current.invalid.items()))
+    key = (b.current.period, b.comparison.period if b.comparison is not None else None, tuple(b.directorates),
+           b.run.settings.variance_check_m, tuple(b.current.invalid.items()))
     return worked_out_once(b, "checks", key, (*_inputs(b.current), *_inputs(b.comparison)), lambda: _checks(b))
 
 
