@@ -102,12 +102,14 @@ def test_a_document_that_kills_its_kernel_does_not_take_the_next_one_with_it(rec
     assert "Dead" in results[0].error or "died" in results[0].error
 
 
-def test_a_kernel_that_cannot_start_fails_each_document_with_the_reason(record_nb, tmp_path, monkeypatch):
-    monkeypatch.setattr(batch, "KERNEL_NAME", "no-such-kernel")
+def test_a_kernel_that_cannot_start_fails_each_document_with_the_reason(record_nb, tmp_path, monkeypatch, capfd):
+    monkeypatch.setattr(batch, "KERNEL_MODULE", "no_such_kernel_module")
     out = tmp_path / "out"
     results = run_jobs([job(record_nb, out, "a"), job(record_nb, out, "b")], workers=1, progress=False)
     assert [r.ok for r in results] == [False, False]
-    assert all("NoSuchKernel" in r.error and "no-such-kernel" in r.error for r in results)
+    assert all("KernelNotReady: the kernel died while starting (exit code 1" in r.error for r in results)
+    assert "No module named no_such_kernel_module" in capfd.readouterr().err
+    assert not list(out.rglob("*.html"))
 
 
 def test_planning_runs_while_the_kernels_start_and_its_errors_are_raised(record_nb, tmp_path):

@@ -49,6 +49,7 @@ from .params import DRAW_AHEAD_VARIABLE
 from .paths import NOTEBOOKS_DIR
 
 KERNEL_NAME = "python3"
+KERNEL_MODULE = "ipykernel_launcher"  # run with this environment's Python: see ``Kernel``
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STARTUP_TIMEOUT = 60
 # Run in a new kernel before its first document. Importing the package while the
@@ -130,6 +131,86 @@ def briefing_exporter():
                             exclude_anchor_links=True)
 
 
+class Kernel:
+    """A kernel process of this environment's ipykernel, talking over IPC sockets in a private folder.
+
+    What ``jupyter_client``'s ``AsyncKernelManager`` does for the runner
+    (launch, is it alive, interrupt, kill), done directly: the process is
+    launched the way jupyter_client's launcher launches it (a new session,
+    ``JPY_PARENT_PID`` so that it ends with its parent), from a connection
+    file written here, without importing jupyter_client first (a tenth of a
+    second). It is always this environment's Python and ipykernel, the ones
+    that have the package, whatever kernels are installed elsewhere.
+    nbclient is handed it as its kernel manager.
+    """
+
+    def __init__(self, process, connection_file: Path):
+        self.process = process
+        self.connection_file = connection_file
+
+    @classmethod
+    def launch(cls, folder: Path, cwd: Path, env: dict) -> "Kernel":
+        import json
+        import secrets
+        import subprocess
+        import sys
+
+        connection_file = folder / "kernel.json"
+        ports = ("shell", "iopub", "stdin", "control", "hb")
+        info = {f"{name}_port": number for number, name in enumerate(ports, start=1)}
+        info.update(ip=str(folder / "kernel-ipc"), transport="ipc", key=secrets.token_hex(16),
+                    signature_scheme="hmac-sha256", kernel_name=KERNEL_NAME)
+        fd = os.open(connection_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(info, out)
+        process = subprocess.Popen(
+            [sys.executable, "-m", KERNEL_MODULE, "-f", str(connection_file),
+             "--HistoryManager.hist_file=:memory:"],
+            cwd=str(cwd), env={**env, "JPY_PARENT_PID": str(os.getpid())}, stdin=subprocess.DEVNULL,
+            start_new_session=True, close_fds=True)
+        return cls(process, connection_file)
+
+    @property
+    def has_kernel(self) -> bool:
+        return self.process is not None
+
+    def client(self):
+        """A client connected to this kernel's sockets (not yet started)."""
+        from jupyter_client.asynchronous import AsyncKernelClient
+
+        kc = AsyncKernelClient(connection_file=str(self.connection_file))
+        kc.load_connection_file()
+        return kc
+
+    async def is_alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    async def interrupt_kernel(self) -> None:
+        """Interrupt what the kernel is running, as ipykernel expects: SIGINT to its process group."""
+        import signal
+
+        if await self.is_alive():
+            os.killpg(self.process.pid, signal.SIGINT)
+
+    async def shutdown_kernel(self, now: bool = True, restart: bool = False) -> None:
+        """End the kernel at once: it holds nothing worth a graceful wait."""
+        self.kill()
+
+    async def cleanup_resources(self, restart: bool = False) -> None:
+        """Nothing to clean: the runner removes the kernel's folder, sockets and connection file with it."""
+
+    def kill(self) -> None:
+        import signal
+
+        if self.process is not None and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if self.process is not None:
+            self.process.wait()
+
+
 class KernelNotReady(RuntimeError):
     """The kernel did not answer within ``STARTUP_TIMEOUT`` seconds, or died starting."""
 
@@ -188,20 +269,24 @@ class NotebookRunner:
         return parameterize_notebook(nb, parameters, kernel_name=KERNEL_NAME, language="python")
 
     def start(self) -> None:
-        """Launch the kernel and ask it to import the package, without waiting for either."""
-        from jupyter_client.manager import AsyncKernelManager
-        from jupyter_core.utils import run_sync
+        """Launch the kernel and ask it to import the package, without waiting for either.
 
+        The kernel process is started before jupyter_client is even imported
+        (``Kernel``): its start-up is the longest wait of a one-document run.
+        """
         self._folder = tempfile.mkdtemp(prefix="briefing-kernel-")
-        km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc",
-                                connection_file=os.path.join(self._folder, "kernel.json"))
-        # With a core to spare the kernel draws charts ahead (``charts.draw_ahead``), into temporary files
-        # kept in this runner's folder, so that none outlives the run even if a document fails.
-        spare = {"env": {**os.environ, DRAW_AHEAD_VARIABLE: "1", "TMPDIR": self._folder}} if self.spare_core else {}
-        run_sync(km.start_kernel)(cwd=str(self.cwd), extra_arguments=["--HistoryManager.hist_file=:memory:"],
-                                  **spare)
-        kc = km.client()
-        kc.start_channels()
+        env = dict(os.environ)
+        if self.spare_core:
+            # The kernel draws charts ahead (``charts.draw_ahead``), into temporary files kept in this
+            # runner's folder, so that none outlives the run even if a document fails.
+            env.update({DRAW_AHEAD_VARIABLE: "1", "TMPDIR": self._folder})
+        km = Kernel.launch(Path(self._folder), self.cwd, env)
+        try:
+            kc = km.client()
+            kc.start_channels()
+        except BaseException:
+            km.kill()
+            raise
         kc.allow_stdin = False
         kc.execute(WARM_UP, silent=True, store_history=False)
         self.km, self.kc, self.ready, self.used = km, kc, False, False
@@ -227,7 +312,8 @@ class NotebookRunner:
                     except queue.Empty:
                         break  # output not connected yet: ask again
             if not await self.km.is_alive():
-                raise KernelNotReady("the kernel died while starting")
+                raise KernelNotReady(f"the kernel died while starting (exit code {self.km.process.poll()}; "
+                                     "what it printed is above)")
         raise KernelNotReady(f"the kernel did not start within {STARTUP_TIMEOUT} s")
 
     def read_ahead(self, parameters: dict) -> None:
