@@ -58,7 +58,12 @@ STARTUP_TIMEOUT = 60
 # (the imports make objects, not garbage). Freezing what the imports made keeps
 # it out of the garbage collection that IPython's %reset runs between documents
 # (0.2 s a document otherwise). All of it leaves the user namespace empty.
-WARM_UP = ("__import__('gc').disable()\n"
+# pandera's first validation imports its data-synthesis strategies, which import hypothesis where it is
+# installed (it is, with the test extras): a tenth of a second of a cold briefing for something no document
+# uses. The runner's kernels go without it (``None`` in sys.modules makes ``import hypothesis`` fail, as
+# pandera expects when it is not installed).
+WARM_UP = ("__import__('sys').modules.setdefault('hypothesis', None)\n"
+           "__import__('gc').disable()\n"
            "try:\n    __import__('briefing.document')\n"
            "finally:\n    __import__('gc').freeze()\n    __import__('gc').enable()")
 # Between documents: clear the user namespace, then hand the memory the last
