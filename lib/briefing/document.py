@@ -223,6 +223,10 @@ class Section:
     items: list
     empty_text: str = "Nothing to report in this section this period."
 
+    def __repr__(self) -> str:
+        """The plain-text stand-in Jupyter stores beside the HTML: short, not every table's data written out."""
+        return f"<Section {self.key!r}: {self.heading}, {len(self.items)} tables and charts>"
+
     def _repr_html_(self) -> str:
         body = "\n".join(item._repr_html_() for item in self.items) or \
             f'<p class="empty">{html.escape(self.empty_text)}</p>'
