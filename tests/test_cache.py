@@ -181,3 +181,22 @@ def test_what_the_corporate_briefing_worked_out_serves_the_directorate_briefings
     assert len(summed) == by_corporate + 1, "a document that changed a line sums its own"
     before = finance.directorate_position(corporate.current, corporate.comparison, corporate.directorates)
     assert position["forecast_outturn"].iloc[-1] == before["forecast_outturn"].iloc[-1] + 100
+
+
+def test_references_to_copies_documents_dropped_are_cleared_between_documents(counted):
+    read, path, _ = counted
+    remembered = read(path)["values"]
+    original = read.memory.entries[next(iter(read.memory.entries))]["values"]
+    kept = read(path)["values"]
+    for _ in range(300):  # three hundred documents, each given a copy and done with it
+        read(path)
+    references = original._mgr.blocks[0].refs.referenced_blocks
+    assert len(references) > 300, "pandas keeps a reference to every copy until it clears them, now and then"
+    cache.drop_dead_references()
+    references = original._mgr.blocks[0].refs.referenced_blocks
+    assert len([r for r in references if r() is not None]) == len(references) == 3  # itself, two live copies
+    assert id(original._mgr.blocks[0].refs) in cache._HANDED_OUT
+    del remembered, kept
+    cache.drop_dead_references()
+    assert len(original._mgr.blocks[0].refs.referenced_blocks) == 1
+    assert id(original._mgr.blocks[0].refs) not in cache._HANDED_OUT, "no copy left: nothing more to clear"

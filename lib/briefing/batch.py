@@ -66,11 +66,13 @@ WARM_UP = ("__import__('sys').modules.setdefault('hypothesis', None)\n"
            "__import__('gc').disable()\n"
            "try:\n    __import__('briefing.document')\n"
            "finally:\n    __import__('gc').freeze()\n    __import__('gc').enable()")
-# Between documents: clear the user namespace, then hand the memory the last
-# document freed back to the system (glibc keeps freed heap otherwise, so each
-# kernel would stay at the size of the largest document it ever built).
+# Between documents: clear the user namespace, clear what the package remembers
+# of the copies the last document was given (``cache.drop_dead_references``),
+# then hand the memory the document freed back to the system (glibc keeps freed
+# heap otherwise, so each kernel would stay at the size of the largest document
+# it ever built).
 TRIM = "getattr(__import__('ctypes').CDLL(None), 'malloc_trim', lambda pad: 0)(0)"
-RESET = f"%reset -f\n{TRIM}"
+RESET = f"%reset -f\n__import__('briefing.cache').cache.drop_dead_references()\n{TRIM}"
 SKIPPED = "skipped: an earlier document failed (--fail-fast)"
 
 
