@@ -285,7 +285,7 @@ def service_areas(current: PeriodReturns, directorates: list[str]) -> pd.DataFra
     directorate with no usable return has one blank row saying why.
     """
     finance = current.finance
-    found = _positions(finance, "directorate")
+    found = _lines_of(current)
     blocks = [_service_area_block(current, finance, directorate, found.get(directorate))
               for directorate in directorates]
     table = _frame_of({c: [v for block in blocks for v in block[c]] for c in SERVICE_AREA_COLUMNS})
@@ -309,6 +309,18 @@ def _positions(frame: pd.DataFrame, key: str) -> dict:
     directorate; a blank key belongs to no directorate, as with ``==``.
     """
     return frame.groupby(key, sort=False).indices if not frame.empty else {}
+
+
+def _lines_of(current: PeriodReturns) -> dict:
+    """Where each directorate's lines are in the period's finance lines: ``_positions`` by directorate,
+    worked out once per period's lines (each directorate's briefing looks up its own among the council's).
+    The positions are read-only."""
+    def find() -> dict:
+        found = _positions(current.finance, "directorate")
+        for positions in found.values():
+            positions.setflags(write=False)
+        return found
+    return worked_out_once(current, "lines by directorate", (), (current.finance,), find)
 
 
 def _service_area_block(current: PeriodReturns, finance: pd.DataFrame, directorate: str,
@@ -377,17 +389,17 @@ def _position_text(variance, pct) -> str:
     return f"{format_millions(variance, sign=True)}{share}"
 
 
-def _notes(finance: pd.DataFrame, shown: list[str] | None = None) -> dict[str, str]:
+def _notes(current: PeriodReturns, shown: list[str] | None = None) -> dict[str, str]:
     """The commentary each directorate gave on its service areas, each note named by its service area.
 
     Worked out for every directorate (or only those ``shown``) in one pass
     over their lines; a directorate whose lines carry no commentary has an
     empty text.
     """
-    areas, texts = finance["service_area"].tolist(), finance["commentary"].tolist()
+    areas, texts = current.finance["service_area"].tolist(), current.finance["commentary"].tolist()
     return {directorate: "\n".join(f"{areas[i]}: {texts[i]}" for i in positions
                                    if isinstance(texts[i], str) and texts[i].strip())
-            for directorate, positions in _positions(finance, "directorate").items()
+            for directorate, positions in _lines_of(current).items()
             if shown is None or directorate in shown}
 
 
@@ -403,7 +415,7 @@ def on_target(current: PeriodReturns, directorates: list[str], tolerance_pct: fl
     position = directorate_position(current, None, directorates).iloc[:-1]
     if shown is not None:
         position = position[position["directorate"].isin(shown)]
-    notes = _notes(current.finance, shown)
+    notes = _notes(current, shown)
     rows = []
     for _, row in position.iterrows():
         rows.append({"directorate": row["directorate"], "latest_budget": row["latest_budget"],
@@ -990,8 +1002,13 @@ def stated_variance_checks(lines: pd.DataFrame, tolerance_m: float, what: str) -
     cells = [f"{stated_cell} (stated); {source} (budget, forecast)"
              for stated_cell, source in zip(cell_refs(stated, "stated_variance").tolist(),
                                             _line_sources(stated).tolist())]
-    return [_check(*check) for check in zip(names, passed.tolist(), stated["stated_variance"].tolist(),
-                                            computed.tolist(), cells)]
+    figures = pd.array(stated["stated_variance"], dtype="Int64")
+    expected = pd.array(computed, dtype="Int64")
+    # ``_check`` of each line, its difference taken for the whole column at once (blank where either is)
+    return [{"check": name, "result": PASSED if ok else FAILED, "figure": figure, "expected": should_be,
+             "difference": difference, "where": where}
+            for name, ok, figure, should_be, difference, where in zip(
+                names, passed.tolist(), figures.tolist(), expected.tolist(), (figures - expected).tolist(), cells)]
 
 
 def service_area_checks(position: pd.DataFrame, detail: pd.DataFrame) -> list[dict]:
@@ -1082,7 +1099,8 @@ def check_summary(table: pd.DataFrame) -> pd.DataFrame:
     The kind is the check's text before its colon ("Stated variance equals
     forecast − budget (within £0.05m)", "Usable return for the period", ...).
     """
-    kinds = table["check"].str.split(":", n=1).str[0]
+    kinds = pd.Series([check.partition(":")[0] for check in table["check"].tolist()], index=table.index,
+                      dtype=table["check"].dtype)
     summary = table.assign(kind=kinds, passed=table["result"].eq(PASSED).astype(int),
                            failed=table["result"].eq(FAILED).astype(int)) \
         .groupby("kind", sort=False)[["passed", "failed"]].sum().reset_index()

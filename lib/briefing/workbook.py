@@ -426,7 +426,12 @@ def cell_refs(frame: pd.DataFrame, column: str, with_file: bool = True) -> pd.Se
     names a few hundred thousand cells, and a DataFrame row (``iterrows``,
     ``iloc``) costs a hundred times more to build and read.
     """
-    fields = ["letters", "row", *(["file", "sheet"] if with_file else [])]
-    refs = [_reference(letters, row, column, *where)
-            for letters, row, *where in zip(*(frame[name].tolist() for name in fields))]
+    sheets = frame["letters"].tolist()  # a sheet's rows share one dict of column letters
+    letter = {id(letters): _reference(letters, "", column) for letters in sheets}  # as _reference finds it
+    rows = frame["row"].tolist()
+    if with_file:
+        refs = [f"{file}!{sheet}!{letter[id(letters)]}{row}" for letters, row, file, sheet in
+                zip(sheets, rows, frame["file"].tolist(), frame["sheet"].tolist())]
+    else:
+        refs = [f"{letter[id(letters)]}{row}" for letters, row in zip(sheets, rows)]
     return pd.Series(refs, index=frame.index, dtype="str")
