@@ -219,6 +219,7 @@ def openpyxl_style_number(sheet, value, font, kind, quoted) -> int:
                 max_size=12))
 @example("money", [5_000_000, -5_000_000, 4_999_999, -15_000_000, 0, -1, 123_456_789_012])  # ties round away
 @example("money_signed", [5_000_000, -5_000_000, -4_999_999, 0, 10 ** 19])
+@example("money_signed", [5_000_000, -5_000_000, -4_999_999, 0, np.int64(-15_000_000), 10 ** 18 - 1])  # all whole
 @example("pct_signed", [0.05, -0.04, -0.0, 12345.65, float("nan")])
 def test_a_column_is_shown_as_its_cells_one_by_one(kind, values):
     try:
