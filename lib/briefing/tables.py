@@ -255,6 +255,7 @@ MAX_TEXT = 32_767  # characters Excel keeps in a cell; longer text is cut there,
 ERROR_CODES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
 ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")  # control characters XML 1.0 refuses
 _REFUSED_BUT_NUL = re.compile(r"[\001-\010]|[\013-\014]|[\016-\037]")
+_STARTS_FORMULA = re.compile(r"(?:^|\0)[=+\-@\t\r]")  # a text in a "\0"-joined column starting as _FORMULA_START
 # zlib's level 5, not its default 6: a large council's tables.xlsx (49 MB of XML) is written in two thirds
 # of the time and comes out 3% larger (4.31 MB, not 4.19 MB); levels 1 to 4 cost 16% to 31% more bytes.
 DEFLATE_LEVEL = 5
@@ -402,11 +403,13 @@ class SheetRows:
         escaped = iter(xml_escape(joined).split("\0"))
         aligned = [next(escaped) if type(v) is str else None for v in values]  # each text's escaped XML
         quoted = ""  # text that would start a formula is kept as text: a style with a quote prefix
-        if any(v.startswith(_FORMULA_START) for v in texts):
+        if _STARTS_FORMULA.search(joined):
             quoted = f' s="{self.styles.id(kind=kind, quoted=True)}"'
+        preserve = ' xml:space="preserve"'  # ``_space``, inline: text with space at either end, not all space
         return ["" if v is None else
                 f'<c r="{letter}{r}"{quoted if quoted and v.startswith(_FORMULA_START) else ""} t="inlineStr">'
-                f'<is><t{_space(v)}>{text}</t></is></c>'
+                f'<is><t{preserve if (v[0].isspace() or v[-1].isspace()) and not v.isspace() else ""}>'
+                f'{text}</t></is></c>'
                 if v is None or (text and len(v) <= MAX_TEXT and v not in ERROR_CODES)
                 else slow(r, column, _excel_value(v, kind), kind) for r, v, text in zip(rows, values, aligned)]
 
