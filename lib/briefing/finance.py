@@ -963,7 +963,10 @@ def _inputs(returns: PeriodReturns | None) -> tuple:
 
 
 def _service_areas_of(b, directorates: list[str]) -> pd.DataFrame:
-    """``service_areas`` of the briefing's period, worked out once per briefing and list of directorates."""
+    """``service_areas`` of the briefing's period: the council's worked out once for every document of the
+    period (the corporate briefing's tables and checks use it); a directorate's own, shown once, is not kept."""
+    if list(directorates) != list(b.directorates):
+        return service_areas(b.current, directorates)
     key = (b.current.period, tuple(directorates), tuple(b.current.invalid.items()))
     return worked_out_once(b, "service areas", key, _inputs(b.current),
                            lambda: service_areas(b.current, directorates))
