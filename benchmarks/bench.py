@@ -277,13 +277,24 @@ def main(argv=None) -> int:
     parser.add_argument("--large-periods", default="2022-04..2023-03", help="the large council's months to build")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench-"))
+    speeds = [machine_speed()]
     try:
         bundled_run = bundled(args, work)
         if not args.skip_large:
             large(args, work, bundled_run)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    speeds.append(machine_speed())
+    print(f"\nThe machine's speed (a fixed pure-Python loop, fastest of three): {speeds[0]:.2f} s at the start, "
+          f"{speeds[1]:.2f} s at the end. Runs at other times compare through it.")
     return 0
+
+
+def machine_speed() -> float:
+    """Seconds a fixed pure-Python loop takes in a new process, the fastest of three: how fast the machine
+    is running just now (on these shared machines it drifts by half over an hour)."""
+    loop = [sys.executable, "-c", "sum(range(30_000_000))"]
+    return best(loop, 3)[0]
 
 
 if __name__ == "__main__":
