@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -231,3 +232,26 @@ def test_one_worker_reads_the_first_documents_returns_while_its_kernel_starts(tm
     assert (held, read) == (5, 0), "the five months 2022-03..2022-07 were read by the command, none by the kernel"
     [fresh] = run_jobs(jobs, workers=1, fresh_kernel=True, progress=False)
     assert fresh.ok and json.loads((out / "2022-07" / "memory.json").read_text()) == [0, 5]
+
+
+def test_a_run_killed_outright_leaves_no_worker_or_kernel_behind(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+    command = subprocess.Popen([sys.executable, "-m", "briefing.cli", "run", PERIODS, "--jobs", "2",
+                                "--output-dir", str(tmp_path), "--no-progress"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    started = psutil.Process(command.pid)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len([p for p in started.children(recursive=True)
+                                                if "ipykernel_launcher" in " ".join(p.cmdline())]) < 2:
+        time.sleep(0.2)
+    family = started.children(recursive=True)
+    assert len(family) >= 4, "two workers, each with its kernel"
+    os.kill(command.pid, signal.SIGKILL)
+    command.wait()
+    gone, alive = psutil.wait_procs(family, timeout=45)
+    assert not alive, f"left running: {[' '.join(p.cmdline()) for p in alive]}"

@@ -535,14 +535,26 @@ def usable_cores() -> int:
 def _worker_main(number: int, fresh_kernel: bool, tasks, results) -> None:
     """A worker process: start a kernel at once, then build the jobs it is sent until told to stop."""
     runner = NotebookRunner(fresh_kernel=fresh_kernel)
+    command = os.getppid()
     try:
         runner.early(runner.start, runner.prime)
-        while (item := tasks.get()) is not None:
+        while (item := _next_task(tasks, command)) is not None:
             index, job = item
             results.put((number, index, build_document(runner, job)))
             trim_memory()
     finally:
         runner.close()
+
+
+def _next_task(tasks, command: int):
+    """The next task a worker is sent; None once told to stop, or once the command that started it is gone
+    (killed outright, it cannot say so: its workers and their kernels would otherwise wait for ever)."""
+    while True:
+        try:
+            return tasks.get(timeout=1)
+        except queue.Empty:
+            if os.getppid() != command:
+                return None
 
 
 def trim_memory() -> None:
