@@ -234,16 +234,17 @@ def test_one_worker_reads_the_first_documents_returns_while_its_kernel_starts(tm
     assert fresh.ok and json.loads((out / "2022-07" / "memory.json").read_text()) == [0, 5]
 
 
-def test_a_run_killed_outright_leaves_no_worker_or_kernel_behind(tmp_path):
-    import signal
+def started_run(out):
+    """``briefing run`` over two months with two workers, in a session of its own, once both kernels are up;
+    returns the command's process and every process it started."""
     import subprocess
     import sys
     import time
 
     import psutil
     command = subprocess.Popen([sys.executable, "-m", "briefing.cli", "run", PERIODS, "--jobs", "2",
-                                "--output-dir", str(tmp_path), "--no-progress"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                                "--output-dir", str(out), "--no-progress"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     started = psutil.Process(command.pid)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len([p for p in started.children(recursive=True)
@@ -251,7 +252,34 @@ def test_a_run_killed_outright_leaves_no_worker_or_kernel_behind(tmp_path):
         time.sleep(0.2)
     family = started.children(recursive=True)
     assert len(family) >= 4, "two workers, each with its kernel"
+    return command, family
+
+
+def test_a_run_killed_outright_leaves_no_worker_or_kernel_behind(tmp_path):
+    import signal
+
+    import psutil
+    command, family = started_run(tmp_path)
     os.kill(command.pid, signal.SIGKILL)
     command.wait()
     gone, alive = psutil.wait_procs(family, timeout=45)
     assert not alive, f"left running: {[' '.join(p.cmdline()) for p in alive]}"
+
+
+def test_ctrl_c_stops_the_run_says_so_and_publishes_nothing_half_made(tmp_path):
+    import signal
+
+    import psutil
+    import time
+
+    command, family = started_run(tmp_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(tmp_path.rglob("*.html")):  # in the middle of the run
+        time.sleep(0.05)
+    os.killpg(command.pid, signal.SIGINT)  # as the terminal sends it: to the command and its workers
+    _, err = command.communicate(timeout=60)
+    assert command.returncode == 130
+    assert "briefing: interrupted. Documents written before it are kept" in err.decode()
+    assert "Traceback" not in err.decode()
+    gone, alive = psutil.wait_procs(family, timeout=45)
+    assert not alive and not list(tmp_path.rglob(".staging-*"))

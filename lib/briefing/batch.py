@@ -534,6 +534,8 @@ def usable_cores() -> int:
 
 def _worker_main(number: int, fresh_kernel: bool, tasks, results) -> None:
     """A worker process: start a kernel at once, then build the jobs it is sent until told to stop."""
+    import asyncio
+
     runner = NotebookRunner(fresh_kernel=fresh_kernel)
     command = os.getppid()
     try:
@@ -542,6 +544,8 @@ def _worker_main(number: int, fresh_kernel: bool, tasks, results) -> None:
             index, job = item
             results.put((number, index, build_document(runner, job)))
             trim_memory()
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        pass  # Ctrl-C reaches the workers too (nbclient answers it by cancelling): the command reports the run
     finally:
         runner.close()
 

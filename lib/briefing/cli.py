@@ -91,6 +91,10 @@ def cmd_run(args) -> int:
                            fail_fast=args.fail_fast, progress=not args.no_progress and sys.stderr.isatty())
     except _Refused:
         return 1
+    except KeyboardInterrupt:  # Ctrl-C: the kernels and workers are stopped by now, nothing half-written published
+        print("briefing: interrupted. Documents written before it are kept; the others were not built "
+              "(a briefing that was being rebuilt keeps its previous version).", file=sys.stderr)
+        return 130
     elapsed = time.perf_counter() - started
     write_index(settings.output_dir, settings.council)
     failed = [r for r in results if not r.ok]
