@@ -5,7 +5,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefing.money import format_millions, millions, pct_text, pence_column, pence_from_millions, round_millions
+from briefing.money import format_millions, millions, pct_text, pence_column, pence_from_millions, round_millions, \
+    units_text, whole_units
 
 
 def test_millions_to_pence_is_exact():
@@ -57,3 +58,11 @@ def test_a_small_amount_is_never_written_as_nil_in_a_sentence():
     assert format_millions(pence_from_millions("0.05")) == "£0.1m"                  # rounds half up as before
     assert format_millions(0, sign=True) == "£0.0m"                                  # nil is nil
     assert pct_text(-0.0033) == "less than 0.1%" and pct_text(0) == "0.0%" and pct_text(-2.04) == "2.0%"
+
+
+@given(st.one_of(st.integers(-10 ** 20, 10 ** 20), st.sampled_from([5_000_000, -5_000_000, 4_999_999, -50_000, 0])),
+       st.sampled_from([1, 3]), st.booleans())
+def test_whole_units_round_and_write_as_the_decimal_rounding_does(pence, places, plus):
+    shown = round_millions(pence, places)
+    sign = "-" if shown < 0 else "+" if plus and shown > 0 else ""
+    assert units_text(whole_units(pence, places), places, plus) == f"{sign}{abs(shown):,.{places}f}"

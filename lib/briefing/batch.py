@@ -32,6 +32,7 @@ the tests use it to show that reusing a kernel leaks nothing between documents).
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import multiprocessing
 import os
@@ -177,9 +178,7 @@ class Kernel:
             start_new_session=True, close_fds=True)
         return cls(process, connection_file)
 
-    @property
-    def has_kernel(self) -> bool:
-        return self.process is not None
+    has_kernel = True  # for nbclient: it has one, so nbclient starts none of its own
 
     def client(self):
         """A client connected to this kernel's sockets (not yet started)."""
@@ -190,7 +189,7 @@ class Kernel:
         return kc
 
     async def is_alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        return self.process.poll() is None
 
     async def interrupt_kernel(self) -> None:
         """Interrupt what the kernel is running, as ipykernel expects: SIGINT to its process group."""
@@ -209,13 +208,10 @@ class Kernel:
     def kill(self) -> None:
         import signal
 
-        if self.process is not None and self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        if self.process is not None:
-            self.process.wait()
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)  # the kernel and any copy drawing charts for it
+        self.process.wait()
 
 
 class KernelNotReady(RuntimeError):

@@ -22,7 +22,7 @@ import pandas as pd
 
 from . import charts
 from .cache import worked_out_once
-from .money import format_millions, pct_text, pence_from_millions
+from .money import format_millions, pct_text, pence_from_millions, units_text, whole_units
 from .periods import label, month_name, year_to_date
 from .problems import RETURN_INVALID
 from .returns import CORPORATE, PeriodReturns
@@ -976,6 +976,10 @@ def _service_areas_of(b, directorates: list[str]) -> pd.DataFrame:
 
 def _check(check: str, passed: bool, figure=pd.NA, expected=pd.NA, where: str = "") -> dict:
     difference = pd.NA if pd.isna(figure) or pd.isna(expected) else int(figure) - int(expected)
+    return _check_row(check, passed, figure, expected, difference, where)
+
+
+def _check_row(check: str, passed: bool, figure, expected, difference, where: str) -> dict:
     return {"check": check, "result": PASSED if passed else FAILED, "figure": figure, "expected": expected,
             "difference": difference, "where": where}
 
@@ -1008,10 +1012,8 @@ def stated_variance_checks(lines: pd.DataFrame, tolerance_m: float, what: str) -
     figures = pd.array(stated["stated_variance"], dtype="Int64")
     expected = pd.array(computed, dtype="Int64")
     # ``_check`` of each line, its difference taken for the whole column at once (blank where either is)
-    return [{"check": name, "result": PASSED if ok else FAILED, "figure": figure, "expected": should_be,
-             "difference": difference, "where": where}
-            for name, ok, figure, should_be, difference, where in zip(
-                names, passed.tolist(), figures.tolist(), expected.tolist(), (figures - expected).tolist(), cells)]
+    return [_check_row(*row) for row in zip(names, passed.tolist(), figures.tolist(), expected.tolist(),
+                                            (figures - expected).tolist(), cells)]
 
 
 def service_area_checks(position: pd.DataFrame, detail: pd.DataFrame) -> list[dict]:
@@ -1155,13 +1157,10 @@ def _texts(pence: pd.Series, text: Callable[[int], str]) -> list[str]:
 
 
 def _exact_millions(pence: int) -> str:
-    """£m to three decimals, the precision a return is typed in: ``-£0.560m``.
-
-    ``format_millions(pence, places=3)`` worked out in whole numbers: £1,000s
-    rounded half away from zero, as its Decimal ``ROUND_HALF_UP`` rounds.
-    """
-    thousands = (abs(pence) + 50_000) // 100_000
-    return f"{'-' if pence < 0 and thousands else ''}£{thousands // 1000:,}.{thousands % 1000:03d}m"
+    """£m to three decimals, the precision a return is typed in: ``-£0.560m`` (``format_millions(pence,
+    places=3)`` in whole numbers)."""
+    thousands = whole_units(pence, 3)
+    return f"{'-' if thousands < 0 else ''}£{units_text(abs(thousands), 3)}m"
 
 
 def _pounds(pence: int) -> str:

@@ -57,6 +57,23 @@ def format_millions(pence, places: int = 1, sign: bool = False) -> str:
     return f"{prefix}£{text}m"
 
 
+def whole_units(pence: int, places: int) -> int:
+    """Whole pence as a whole number of £m to ``places`` decimals (tenths of £1m for one place), rounded half
+    away from zero: ``round_millions(pence, places)`` × 10**places, without Decimal (for columns of
+    thousands of amounts)."""
+    unit = PENCE_PER_MILLION // 10 ** places
+    units = (abs(pence) + unit // 2) // unit
+    return -units if pence < 0 else units
+
+
+def units_text(units: int, places: int, plus: bool = False) -> str:
+    """``-1,234.5``: a ``whole_units`` amount written with ``places`` decimals, ``+`` on an increase with
+    ``plus``, never ``-0.0``."""
+    sign = "-" if units < 0 else "+" if plus and units > 0 else ""
+    whole, part = divmod(abs(units), 10 ** places)
+    return f"{sign}{whole:,}.{part:0{places}d}"
+
+
 EXACT_BELOW_MILLIONS = 1e7  # below £10bn a float is at most 2e-9 from its neighbours, closer than a penny's 1e-8
 
 

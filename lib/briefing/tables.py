@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape as xml_escape, quoteattr
 import numpy as np
 import pandas as pd
 
-from .money import PENCE_PER_MILLION, round_millions
+from .money import PENCE_PER_MILLION, round_millions, units_text, whole_units
 from .outputs import atomic_path
 
 RAG_SYMBOLS = {"Green": "✔", "Amber": "▲", "Red": "✖", "Monitoring only": "○", "Not reported": "–"}
@@ -131,7 +131,7 @@ def column_html(values: list, kind: str) -> list[str]:
             pence = np.array(values, dtype=object)
             if np.abs(pence).max() < 10 ** 18:  # then the arithmetic below fits in 64 bits
                 return _tenths_texts(pence.astype(np.int64), signed)
-        return [_tenths_text(_tenths_half_up(int(v)), signed) if type(v) in _INTEGERS and abs(v) < 10 ** 18
+        return [units_text(whole_units(int(v), 1), 1, signed) if type(v) in _INTEGERS and abs(v) < 10 ** 18
                 else slow(v, kind) for v in values]
     if kind in ("pct", "pct_signed"):
         signed = kind == "pct_signed"
@@ -143,23 +143,9 @@ def column_html(values: list, kind: str) -> list[str]:
     return [slow(v, kind) for v in values]
 
 
-def _tenths_half_up(pence: int) -> int:
-    """Pence as tenths of £1m, rounded half away from zero (``round_millions(pence, 1)`` × 10)."""
-    tenths, rest = divmod(abs(pence), PENCE_PER_MILLION // 10)
-    tenths += 2 * rest >= PENCE_PER_MILLION // 10
-    return -tenths if pence < 0 else tenths
-
-
-def _tenths_text(tenths: int, signed: bool) -> str:
-    """``-1,234.5``: tenths written with one decimal, a ``+`` on an increase when ``signed``, never ``-0.0``."""
-    sign = "-" if tenths < 0 else "+" if signed and tenths > 0 else ""
-    whole, tenth = divmod(abs(tenths), 10)
-    return f"{sign}{whole:,}.{tenth}"
-
-
 def _tenths_texts(pence: np.ndarray, signed: bool) -> list[str]:
-    """``_tenths_text(_tenths_half_up(p))`` of every amount in ``pence`` (int64, each under 10¹⁸ in size), the
-    rounding done for the whole column at once."""
+    """``units_text(whole_units(p, 1), 1, signed)`` of every amount in ``pence`` (int64, each under 10¹⁸ in
+    size), the rounding done for the whole column at once."""
     tenths = (np.abs(pence) + PENCE_PER_MILLION // 20) // (PENCE_PER_MILLION // 10)
     signs = np.where(pence < 0, "-", "+" if signed else "")
     signs[tenths == 0] = ""
