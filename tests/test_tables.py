@@ -1,4 +1,6 @@
 """tables.xlsx: every table's cells, number formats and layout, as ordinary openpyxl cells would have them."""
+import zipfile
+import zlib
 from copy import copy
 
 import numpy as np
@@ -127,6 +129,25 @@ def test_a_table_with_text_excel_refuses_leaves_the_previous_workbook(tmp_path):
         write_workbook(bad, target)
     assert target.read_bytes() == b"the previous, complete workbook"
     assert [p.name for p in tmp_path.iterdir()] == ["tables.xlsx"]
+
+
+def test_a_sheet_too_large_for_a_workbook_is_named_and_leaves_the_previous_workbook(tmp_path, monkeypatch):
+    target = tmp_path / "tables.xlsx"
+    target.write_bytes(b"the previous, complete workbook")
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 2_000)  # a part past it must have been announced as zip64
+    with pytest.raises(ValueError, match=r"sheet 'Directorate position' is too large for an Excel workbook"):
+        write_workbook(tables(), target)
+    assert target.read_bytes() == b"the previous, complete workbook"
+    assert [p.name for p in tmp_path.iterdir()] == ["tables.xlsx"]
+
+
+def test_tables_workbook_parts_are_compressed_at_the_chosen_level(tmp_path):
+    with zipfile.ZipFile(write_workbook(tables(), tmp_path / "tables.xlsx")) as archive:
+        names = archive.namelist()
+        assert names[0] == "[Content_Types].xml" and names[-1] == "xl/styles.xml"  # styles once every cell is made
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+        stored = archive.getinfo("xl/worksheets/sheet1.xml").compress_size
+    assert stored == len(zlib.compress(sheet, tables_module.DEFLATE_LEVEL)) - 6  # raw deflate: no zlib header, checksum
 
 
 @given(st.sampled_from(["text", "money", "money_signed", "pct", "pct_signed", "int", "number", "rag", "html"]),

@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
@@ -82,8 +83,21 @@ def blank(value) -> bool:
 
 
 def is_blank(values: pd.Series) -> pd.Series:
-    """``blank`` for every value of a column."""
-    return values.map(blank).astype(bool)
+    """``blank`` for every value of a column.
+
+    Worked out for the whole column where its type allows (a large council's
+    Finance sheets run to 50,000 lines a month): a number column is blank where
+    it is missing; a text column where missing or all spaces (``str.strip``,
+    as ``blank`` does). Any other column goes value by value.
+    """
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "python":  # str or missing, nothing else
+        flags = np.fromiter(((not v.strip()) if type(v) is str else True for v in values.tolist()), bool, len(values))
+    elif pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        flags = values.isna().to_numpy(dtype=bool)
+    else:
+        return values.map(blank).astype(bool)
+    return pd.Series(flags, index=values.index, name=values.name)
 
 
 def cell_of(row: dict, column: str) -> str:

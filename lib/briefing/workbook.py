@@ -427,7 +427,8 @@ def cell_refs(frame: pd.DataFrame, column: str, with_file: bool = True) -> pd.Se
     ``iloc``) costs a hundred times more to build and read.
     """
     sheets = frame["letters"].tolist()  # a sheet's rows share one dict of column letters
-    letter = {id(letters): _reference(letters, "", column) for letters in sheets}  # as _reference finds it
+    distinct = {id(letters): letters for letters in sheets}
+    letter = {key: _reference(letters, "", column) for key, letters in distinct.items()}  # as _reference finds it
     rows = frame["row"].tolist()
     if with_file:
         refs = [f"{file}!{sheet}!{letter[id(letters)]}{row}" for letters, row, file, sheet in
