@@ -200,3 +200,33 @@ def test_references_to_copies_documents_dropped_are_cleared_between_documents(co
     cache.drop_dead_references()
     assert len(original._mgr.blocks[0].refs.referenced_blocks) == 1
     assert id(original._mgr.blocks[0].refs) not in cache._HANDED_OUT, "no copy left: nothing more to clear"
+
+
+def test_a_copy_of_the_returns_copies_each_month_once_and_only_when_used(monkeypatch):
+    months = {"2022-06": {"lines": lines()}, "2022-07": {"lines": lines()}}
+    held = cache.CopiedOnUse(months)
+    copied = []
+    real_copy = cache.fresh_copy
+    monkeypatch.setattr(cache, "fresh_copy",  # counts the months copied (not the frames within them)
+                        lambda value: (any(value is m for m in months.values()) and copied.append(value)) or real_copy(value))
+    first, second = real_copy(held), real_copy(held)
+    assert copied == [] and list(first) == ["2022-06", "2022-07"] and len(first) == 2
+    july = first["2022-07"]
+    assert first["2022-07"] is july and len(copied) == 1, "one copy, made when first looked up"
+    july["lines"].loc[0, "share"] = -1
+    july["lines"]["extra"] = 1
+    assert months["2022-07"]["lines"].equals(lines()) and second["2022-07"]["lines"].equals(lines())
+    assert "2022-05" not in first and first.get("2022-05") is None
+    assert dict(second.items()).keys() == months.keys() and len(copied) == 3
+    with pytest.raises(TypeError):
+        first["2022-08"] = {}  # read-only: a document cannot swap a month for every other document
+
+
+def test_a_directorate_briefing_copies_only_the_months_it_looks_at(data_dir, tmp_path):
+    cache.forget_all()
+    run = check_parameters("2023-03", None, str(data_dir), str(tmp_path), None, "Public Health")
+    build_briefing(run).for_directorate("Public Health").header()  # loads and rates every month once
+    briefing = build_briefing(run)
+    briefing.for_directorate("Public Health").header()
+    assert set(briefing.returns._copies) == {"2023-02", "2023-03"}, "this month and the one it is compared with"
+    assert len(briefing.returns) == 13

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from .ratings import RED, add_direction_of_travel, rate_periods
 from .register import load_register, register_problems
 from .returns import PeriodReturns, available_periods, history_periods, read_history
 from .charts import Chart
-from .cache import remembered
+from .cache import CopiedOnUse, remembered
 from .index import document_title
 from .tables import Table, write_workbook
 from .validation import returns_with_errors, validated
@@ -90,7 +91,7 @@ class Briefing:
 
     run: Run
     register: pd.DataFrame
-    returns: dict[str, PeriodReturns]
+    returns: Mapping[str, PeriodReturns]  # by period: a ``CopiedOnUse`` in a briefing built here
     register_issues: list[Problem] = field(default_factory=list)
 
     @property
@@ -456,7 +457,7 @@ def _loaded_briefing(settings: Settings, period: str, compare_to: str | None) ->
     register_issues += register_problems(register)
     returns[period] = validated(register, returns[period], {p: r for p, r in returns.items() if p < period},
                                 settings)
-    briefing = Briefing(run, register, returns, register_issues)
+    briefing = Briefing(run, register, CopiedOnUse(returns), register_issues)
     try:
         briefing.rated_history
     except Exception:  # noqa: BLE001 - raised again, in its own cell, when a document asks for the ratings
