@@ -278,7 +278,7 @@ def test_ctrl_c_stops_the_run_says_so_and_publishes_nothing_half_made(tmp_path):
         time.sleep(0.05)
     os.killpg(command.pid, signal.SIGINT)  # as the terminal sends it: to the command and its workers
     _, err = command.communicate(timeout=60)
-    assert command.returncode == 130
+    assert command.returncode == 130, err.decode()[-3000:]
     assert "briefing: interrupted. Documents written before it are kept" in err.decode()
     assert "Traceback" not in err.decode()
     gone, alive = psutil.wait_procs(family, timeout=45)

@@ -158,6 +158,29 @@ def test_tables_workbook_parts_are_compressed_at_the_chosen_level(tmp_path):
                           st.builds(np.int64, st.integers(-10 ** 15, 10 ** 15))),
                 max_size=12))
 def test_a_column_is_written_as_its_cells_one_by_one(kind, values):
+    column_matches_its_cells(kind, values)
+
+
+@given(st.one_of(
+    st.tuples(st.sampled_from(["text", "rag"]),
+              st.lists(st.one_of(st.none(), st.text(max_size=6),
+                                 st.sampled_from(["#N/A", "=1+1", "-£0.003m", "+1", "@a", " a", "a ", "", "<&>", "x" * 40_000])),
+                       max_size=12)),
+    st.tuples(st.sampled_from(["money", "money_signed", "int"]),
+              st.lists(st.one_of(st.integers(-10 ** 17, 10 ** 17), st.builds(np.int64, st.integers(-10 ** 15, 10 ** 15)),
+                                 st.sampled_from([2 ** 53, -(2 ** 53) - 1, 10 ** 19, 5_000_000])), max_size=12)),
+    st.tuples(st.sampled_from(["pct", "pct_signed", "number"]),
+              st.lists(st.one_of(st.floats(), st.builds(np.float64, st.floats(-1e6, 1e6))), max_size=12))))
+@example(("money", [2 ** 53 + 1, 3]))  # past float64's whole numbers: each divided exactly, one by one
+@example(("money", [-(2 ** 63) + 1, 3]))
+@example(("money", [np.int64(-(2 ** 63)), 3]))  # whose absolute value int64 cannot hold
+@example(("text", ["-£0.003m", "", "£0.000m", None]))  # the checks' figures: quoted, empty and plain text
+def test_a_column_of_one_kind_of_value_is_written_as_its_cells_one_by_one(column):
+    """The columns written at once (every text plain or blank; every number usual), against cell by cell."""
+    column_matches_its_cells(*column)
+
+
+def column_matches_its_cells(kind, values):
     writer = SheetRows(None, 3, Styles())
     one_by_one = []
     for row, value in enumerate(values, start=FIRST_DATA_ROW):

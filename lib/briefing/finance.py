@@ -1151,9 +1151,12 @@ def all_checks_table(b) -> Table:
 
 def _texts(pence: pd.Series, text: Callable[[int], str]) -> list[str]:
     """``text`` of each whole number of pence in the column, blank where there is none (a large council
-    checks 100,000 lines, so the column is read at once rather than cell by cell)."""
+    checks 100,000 lines, so the column is read at once, and each distinct amount written once: amounts
+    typed to the £1,000 repeat)."""
     column = pd.array(pence, dtype="Int64")
-    return ["" if blank else text(p) for p, blank in zip(column._data.tolist(), column._mask.tolist())]
+    amounts = column._data.tolist()
+    written = {p: text(p) for p in set(amounts)}
+    return ["" if blank else written[p] for p, blank in zip(amounts, column._mask.tolist())]
 
 
 def _exact_millions(pence: int) -> str:

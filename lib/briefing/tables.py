@@ -237,7 +237,11 @@ MAX_TEXT = 32_767  # characters Excel keeps in a cell; longer text is cut there,
 ERROR_CODES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
 ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")  # control characters XML 1.0 refuses
 _REFUSED_BUT_NUL = re.compile(r"[\001-\010]|[\013-\014]|[\016-\037]")
-_STARTS_FORMULA = re.compile(r"(?:^|\0)[=+\-@\t\r]")  # a text in a "\0"-joined column starting as _FORMULA_START
+# In a "\0"-joined column: a text after the first starting as _FORMULA_START, or with space at its start. Each
+# begins with a separator: a search that begins with a character, not a choice ("^" or "\0"), runs ten or more
+# times faster.
+_NEXT_STARTS_FORMULA = re.compile(r"\0[=+\-@\t\r]")
+_SPACE_AFTER = re.compile(r"\0\s")  # searched for in the column reversed too, for space before a separator
 # zlib's level 3, not its default 6: a large council's tables.xlsx (49 MB of XML) is written in 0.87 s
 # rather than 1.23 s (compressing it takes 0.19 s, not 0.54 s) and comes out 16% larger, 4.70 MB rather than
 # 4.06 MB (level 5: 0.98 s, 4.17 MB; level 2: 0.82 s, 4.87 MB). The workbook is kept, not e-mailed.
@@ -369,6 +373,9 @@ class SheetRows:
             styled = f' s="{self.styles.id(kind=kind)}"' if kind in EXCEL_FORMATS else ""
             whole = kind in ("money", "money_signed", "int")
             usual = _INTEGERS if whole else _FLOATS
+            numbers = _usual_numbers(values, kind)
+            if numbers is not None:
+                return [f'<c r="{letter}{r}"{styled} t="n"><v>{"%.16g" % x}</v></c>' for r, x in zip(rows, numbers)]
             excel = (lambda v: int(v) / PENCE_PER_MILLION) if kind.startswith("money") else int if whole else float
             return [f'<c r="{letter}{r}"{styled} t="n"><v>{"%.16g" % excel(v)}</v></c>'
                     if type(v) in usual and (whole or math.isfinite(v))
@@ -380,8 +387,16 @@ class SheetRows:
         escaped = iter(xml_escape(joined).split("\0"))
         aligned = [next(escaped) if type(v) is str else None for v in values]  # each text's escaped XML
         quoted = ""  # text that would start a formula is kept as text: a style with a quote prefix
-        if _STARTS_FORMULA.search(joined):
+        if joined.startswith(_FORMULA_START) or _NEXT_STARTS_FORMULA.search(joined):
             quoted = f' s="{self.styles.id(kind=kind, quoted=True)}"'
+        if _plain(texts, joined) and len(texts) + values.count(None) == len(values):
+            # Nearly every text column: no text spaced at an edge, over-long or an error code, and nothing
+            # but text and blanks. Each cell is then its text in the same XML (the escaped text starts as
+            # the text does), or an empty cell for empty text.
+            return ["" if text is None else
+                    f'<c r="{letter}{r}"{quoted if quoted and text.startswith(_FORMULA_START) else ""} '
+                    f't="inlineStr"><is><t>{text}</t></is></c>'
+                    if text else f'<c r="{letter}{r}" t="inlineStr" />' for r, text in zip(rows, aligned)]
         preserve = ' xml:space="preserve"'  # ``_space``, inline: text with space at either end, not all space
         return ["" if v is None else
                 f'<c r="{letter}{r}"{quoted if quoted and v.startswith(_FORMULA_START) else ""} t="inlineStr">'
@@ -424,6 +439,34 @@ class SheetRows:
             number = "%.16g" % value if math.isfinite(value) else ""
             return f'<c r="{ref}"{styled} t="n"><v>{number}</v></c>' if number else f'<c r="{ref}"{styled} t="n"><v /></c>'
         raise ValueError(f"sheet {self.sheet!r}, cell {ref}: cannot write {value!r} to Excel")
+
+
+def _plain(texts: list[str], joined: str) -> bool:
+    """Whether every one of ``texts`` (``joined`` by "\0") is written as it is, in no style: none has space
+    at either end, is longer than Excel keeps or could be an error code ("#N/A"...)."""
+    return ("#" not in joined and not joined[:1].isspace() and not joined[-1:].isspace()
+            and not _SPACE_AFTER.search(joined) and not _SPACE_AFTER.search(joined[::-1])
+            and (len(joined) <= MAX_TEXT or max(map(len, texts)) <= MAX_TEXT))
+
+
+def _usual_numbers(values: list, kind: str) -> list | None:
+    """The numbers a numeric column's cells hold, as ``SheetRows.column`` writes them (money in £m, counts
+    as whole numbers), worked out at once; None unless every value is usual (see ``column``).
+
+    Pence divided as float64 equal Python's exact ``int / int`` up to 2**53 pence (£90 trillion).
+    """
+    money, whole = kind.startswith("money"), kind in ("money", "money_signed", "int")
+    if not values or not set(map(type, values)) <= set(_INTEGERS if whole else _FLOATS):
+        return None
+    try:
+        array = np.fromiter(values, dtype=np.int64 if whole else np.float64, count=len(values))
+    except OverflowError:  # a whole number past int64
+        return None
+    if not whole:
+        return array.tolist() if np.isfinite(array).all() else None
+    if money:
+        return (array / PENCE_PER_MILLION).tolist() if -(2 ** 53) <= array.min() and array.max() <= 2 ** 53 else None
+    return array.tolist()
 
 
 def _space(text: str) -> str:
