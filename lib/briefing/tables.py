@@ -133,7 +133,12 @@ def column_html(values: list, kind: str) -> list[str]:
         signed = kind == "pct_signed"
         return [_one_place(float(v), signed) + "%" if type(v) in _FLOATS and not math.isnan(v) else slow(v, kind)
                 for v in values]
-    if kind == "text":
+    if kind == "text":  # the column's text escaped at once, joined by "\0" (unless a text holds one)
+        texts = [v for v in values if type(v) is str]
+        joined = "\0".join(texts)
+        if joined.count("\0") == max(len(texts) - 1, 0):
+            escaped = iter(html.escape(joined).replace("\n", "<br>").split("\0"))
+            return [next(escaped) if type(v) is str else slow(v, kind) for v in values]
         escape = html.escape
         return [escape(v).replace("\n", "<br>") if type(v) is str else slow(v, kind) for v in values]
     return [slow(v, kind) for v in values]
