@@ -145,6 +145,39 @@ def test_a_worker_stays_on_its_period_then_takes_one_nobody_is_building():
     assert next_job([1, 2], jobs, None, {"2022-06"}) == 1, "with nothing else left, it helps with the same period"
 
 
+def test_a_worker_that_has_built_something_joins_another_workers_period_only_if_worth_it():
+    jobs = jobs_of("2022-06 2022-07")
+    left = [4, 5]  # 2022-07's two directorate briefings, while another worker builds that period
+    assert next_job(left, jobs, "2022-06", {"2022-07"}, worth_joining=lambda period: False) is None
+    assert next_job(left, jobs, "2022-06", {"2022-07"}, worth_joining=lambda period: True) == 4
+    assert next_job(left, jobs, None, {"2022-07"}, worth_joining=lambda period: False) == 4, \
+        "a worker's first document: it has nothing loaded to lose"
+
+
+def test_a_worker_left_idle_joins_a_period_only_when_its_documents_left_outweigh_loading_it(record_nb, tmp_path):
+    """The pool's judgement: a second worker joins a period if the documents left there would take longer
+    than twice the period's first document (the one that loaded it)."""
+    out = tmp_path / "out"
+    sleeper = notebook(tmp_path / "sleeper.ipynb", "import time\ntime.sleep(float(name.split('-')[1]))", RECORD)
+
+    def built_by(first: float, each: float, alone: float) -> set[int]:
+        """Kernels that built period 2022-07 (a first document then twelve more) while another worker's
+        kernel spends ``alone`` seconds on 2022-06's one document."""
+        def own_folder(name: str, period: str) -> Job:  # each its own kernel.json
+            return Job(sleeper, period, {"name": name}, out / str(first) / name / "page.html", name, timeout=60)
+
+        jobs = [own_folder(f"alone-{alone}", "2022-06"), own_folder(f"first-{first}", "2022-07"),
+                *(own_folder(f"more{n}-{each}", "2022-07") for n in range(12))]
+        results = run_jobs(jobs, workers=2, progress=False)
+        assert all(r.ok for r in results)
+        return {kernel_record(r)[0] for r in results[1:]}
+
+    # A slow first document (a period costly to load) and quick ones after: not worth joining for what is left.
+    assert len(built_by(first=2.5, each=0, alone=3.0)) == 1
+    # A quick first document and slow ones after: the idle worker joins in.
+    assert len(built_by(first=0, each=0.3, alone=1.0)) == 2
+
+
 def test_each_worker_starts_on_its_share_of_the_months_and_goes_on_month_by_month():
     months = "2022-04 2022-05 2022-06 2022-07 2022-08 2022-09"
     jobs = jobs_of(months)
