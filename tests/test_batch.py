@@ -269,7 +269,13 @@ def test_one_worker_reads_the_first_documents_returns_while_its_kernel_starts(tm
 
 def started_run(out):
     """``briefing run`` over two months with two workers, in a session of its own, once both kernels are up;
-    returns the command's process and every process it started."""
+    returns the command's process and every process it started.
+
+    The command gets Ctrl-C's default handling, as from a terminal, even where the tests themselves run with
+    it ignored (a shell's background job): Python only turns SIGINT into KeyboardInterrupt where it was
+    not ignored when it started.
+    """
+    import signal
     import subprocess
     import sys
     import time
@@ -277,7 +283,8 @@ def started_run(out):
     import psutil
     command = subprocess.Popen([sys.executable, "-m", "briefing.cli", "run", PERIODS, "--jobs", "2",
                                 "--output-dir", str(out), "--no-progress"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     started = psutil.Process(command.pid)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len([p for p in started.children(recursive=True)
