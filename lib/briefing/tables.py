@@ -15,6 +15,7 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 from xml.sax.saxutils import escape as xml_escape, quoteattr
 
 import numpy as np
@@ -133,15 +134,23 @@ def column_html(values: list, kind: str) -> list[str]:
         signed = kind == "pct_signed"
         return [_one_place(float(v), signed) + "%" if type(v) in _FLOATS and not math.isnan(v) else slow(v, kind)
                 for v in values]
-    if kind == "text":  # the column's text escaped at once, joined by "\0" (unless a text holds one)
-        texts = [v for v in values if type(v) is str]
-        joined = "\0".join(texts)
-        if joined.count("\0") == max(len(texts) - 1, 0):
-            escaped = iter(html.escape(joined).replace("\n", "<br>").split("\0"))
-            return [next(escaped) if type(v) is str else slow(v, kind) for v in values]
-        escape = html.escape
-        return [escape(v).replace("\n", "<br>") if type(v) is str else slow(v, kind) for v in values]
+    if kind == "text":
+        at_once = _escaped_texts(values, lambda text: html.escape(text).replace("\n", "<br>"))
+        if at_once is not None:
+            return [slow(v, kind) if text is None else text for v, text in zip(values, at_once[2])]
     return [slow(v, kind) for v in values]
+
+
+def _escaped_texts(values: list, escape: Callable[[str], str]) -> tuple[list[str], str, list] | None:
+    """A column's texts, joined by "\0", and each value's text escaped (None for a value that is not text),
+    the escaping done for the whole column at once; None if a text holds "\0" itself, which would then
+    not separate them."""
+    texts = [v for v in values if type(v) is str]
+    joined = "\0".join(texts)
+    if joined.count("\0") != max(len(texts) - 1, 0):
+        return None
+    escaped = iter(escape(joined).split("\0"))
+    return texts, joined, [next(escaped) if type(v) is str else None for v in values]
 
 
 def _tenths_texts(pence: np.ndarray, signed: bool) -> list[str]:
@@ -378,19 +387,19 @@ class SheetRows:
             styled = f' s="{self.styles.id(kind=kind)}"' if kind in EXCEL_FORMATS else ""
             whole = kind in ("money", "money_signed", "int")
             usual = _INTEGERS if whole else _FLOATS
-            numbers = _usual_numbers(values, kind)
+            money = kind.startswith("money")
+            numbers = _usual_numbers(values, usual, money)
             if numbers is not None:
                 return [f'<c r="{letter}{r}"{styled} t="n"><v>{"%.16g" % x}</v></c>' for r, x in zip(rows, numbers)]
-            excel = (lambda v: int(v) / PENCE_PER_MILLION) if kind.startswith("money") else int if whole else float
+            excel = (lambda v: int(v) / PENCE_PER_MILLION) if money else int if whole else float
             return [f'<c r="{letter}{r}"{styled} t="n"><v>{"%.16g" % excel(v)}</v></c>'
                     if type(v) in usual and (whole or math.isfinite(v))
                     else slow(r, column, _excel_value(v, kind), kind) for r, v in zip(rows, values)]
-        texts = [v for v in values if type(v) is str] if kind != "html" else []
-        joined = "\0".join(texts)  # "\0" is refused in a cell, so where text is fit to write it only separates
-        if kind == "html" or _REFUSED_BUT_NUL.search(joined) or joined.count("\0") != max(len(texts) - 1, 0):
+        # "\0" is refused in a cell, so where text is fit to write it only separates
+        at_once = _escaped_texts(values, xml_escape) if kind != "html" else None
+        if at_once is None or _REFUSED_BUT_NUL.search(at_once[1]):
             return [slow(r, column, _excel_value(v, kind), kind) for r, v in zip(rows, values)]
-        escaped = iter(xml_escape(joined).split("\0"))
-        aligned = [next(escaped) if type(v) is str else None for v in values]  # each text's escaped XML
+        texts, joined, aligned = at_once  # aligned: each text's escaped XML
         quoted = ""  # text that would start a formula is kept as text: a style with a quote prefix
         if joined.startswith(_FORMULA_START) or _NEXT_STARTS_FORMULA.search(joined):
             quoted = f' s="{self.styles.id(kind=kind, quoted=True)}"'
@@ -454,14 +463,15 @@ def _plain(texts: list[str], joined: str) -> bool:
             and (len(joined) <= MAX_TEXT or max(map(len, texts)) <= MAX_TEXT))
 
 
-def _usual_numbers(values: list, kind: str) -> list | None:
-    """The numbers a numeric column's cells hold, as ``SheetRows.column`` writes them (money in £m, counts
-    as whole numbers), worked out at once; None unless every value is usual (see ``column``).
+def _usual_numbers(values: list, usual: tuple, money: bool) -> list | None:
+    """The numbers a numeric column's cells hold, as ``SheetRows.column`` writes them (money, in pence, in
+    £m; whole numbers, ``usual`` being ``_INTEGERS``, as they are), worked out at once; None unless every
+    value's type is ``usual``, every float finite and every whole number within int64.
 
     Pence divided as float64 equal Python's exact ``int / int`` up to 2**53 pence (£90 trillion).
     """
-    money, whole = kind.startswith("money"), kind in ("money", "money_signed", "int")
-    if not values or not set(map(type, values)) <= set(_INTEGERS if whole else _FLOATS):
+    whole = usual is _INTEGERS
+    if not values or not set(map(type, values)) <= set(usual):
         return None
     try:
         array = np.fromiter(values, dtype=np.int64 if whole else np.float64, count=len(values))
