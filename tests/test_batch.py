@@ -72,6 +72,37 @@ def test_fresh_kernel_starts_a_kernel_per_document(record_nb, tmp_path):
     assert kernel_record(results[0])[0] != kernel_record(results[1])[0]
 
 
+# A document that notes the folder its kernel shares the months it reads in, and what is in it once built.
+SHARED = ("import json, os\n"
+          "from briefing import cache, returns\n"
+          "from briefing.document import build_briefing, check_parameters\n"
+          "build_briefing(check_parameters(period, compare_to, data_dir, output_dir))\n"
+          "folder = os.environ.get(cache.SHARED_VARIABLE)\n"
+          "open(os.path.join(output_dir, 'shared.json'), 'w').write(json.dumps([os.getpid(), folder, "
+          "len(os.listdir(folder)) if folder else 0, returns.load_period.memory.misses]))")
+
+
+def test_workers_kernels_share_the_months_they_read_and_the_folder_goes_with_the_run(tmp_path, data_dir):
+    out = tmp_path / "out"
+    nb = notebook(tmp_path / "shared.ipynb", SHARED)
+
+    def jobs_for(*periods):
+        return [Job(nb, period, {"period": period, "compare_to": None, "data_dir": str(data_dir)},
+                    out / period / "a.html", "Document", timeout=60) for period in periods]
+
+    results = run_jobs(jobs_for("2022-06", "2022-07"), workers=2, progress=False)
+    assert all(r.ok for r in results), [r.error for r in results]
+    (june_pid, june_folder, _, _), (july_pid, july_folder, held, _) = (
+        json.loads((out / period / "shared.json").read_text()) for period in ("2022-06", "2022-07"))
+    assert june_pid != july_pid and june_folder == july_folder, "two kernels, one shared folder"
+    assert held >= 4, "the months they read (2022-03 to 2022-07) were left there"
+    assert not Path(june_folder).exists(), "and removed with the pool"
+    fresh = run_jobs(jobs_for("2022-06", "2022-07"), workers=2, fresh_kernel=True, progress=False)
+    assert all(r.ok for r in fresh)
+    assert [json.loads((out / period / "shared.json").read_text())[1:] for period in ("2022-06", "2022-07")] == \
+        [[None, 0, 4], [None, 0, 5]], "a fresh kernel per document reads every month itself"
+
+
 def test_a_failing_document_fails_alone_and_publishes_nothing(tmp_path):
     out = tmp_path / "out"
     nb = notebook(tmp_path / "maybe.ipynb", "if name == 'bad':\n    raise ValueError('return unreadable')",
@@ -205,14 +236,21 @@ def test_briefing_run_prints_what_it_built_and_exits_zero(tmp_path, capfd):
 
 
 @pytest.fixture(scope="module")
-def kept_and_fresh(tmp_path_factory):
-    """Two consecutive months built twice: on one kept-alive kernel (and its memory of the returns),
-    and with a new kernel for every document."""
-    kept, fresh = tmp_path_factory.mktemp("kept"), tmp_path_factory.mktemp("fresh")
-    assert cli.main(["run", PERIODS, "--output-dir", str(kept), "--jobs", "1", "--no-progress"]) == 0
+def fresh_run(tmp_path_factory):
+    """Two consecutive months built with a new kernel for every document."""
+    fresh = tmp_path_factory.mktemp("fresh")
     assert cli.main(["run", PERIODS, "--output-dir", str(fresh), "--jobs", "2", "--fresh-kernel",
                      "--no-progress"]) == 0
-    return kept, fresh
+    return fresh
+
+
+@pytest.fixture(scope="module", params=[1, 2], ids=["one kernel", "two kernels sharing months"])
+def kept_and_fresh(request, tmp_path_factory, fresh_run):
+    """The same two months built on kept-alive kernels (and their memory of the returns): one kernel for
+    both months, or two, one a month, that share the months they read (``cache.shared_value``)."""
+    kept = tmp_path_factory.mktemp("kept")
+    assert cli.main(["run", PERIODS, "--output-dir", str(kept), "--jobs", str(request.param), "--no-progress"]) == 0
+    return kept, fresh_run
 
 
 def test_kept_kernels_build_every_table_a_fresh_kernel_builds(kept_and_fresh):

@@ -126,6 +126,53 @@ def test_what_one_process_read_another_takes_as_read_unless_the_file_changed(dat
     cache.forget_all()
 
 
+def test_a_month_one_kernel_read_another_loads_from_the_shared_folder_unless_it_changed(data_dir, tmp_path,
+                                                                                      monkeypatch):
+    """What ``briefing run``'s workers do: the second kernel to need a month loads what the first read."""
+    data, shared = tmp_path / "data", tmp_path / "shared"
+    shutil.copytree(data_dir, data)
+    shared.mkdir()
+    monkeypatch.setenv(cache.SHARED_VARIABLE, str(shared))
+    directorates = list(dict.fromkeys(load_register(data, "2022-07")["directorate"]))
+    reads = []
+    original = returns._read_workbook
+    monkeypatch.setattr(returns, "_read_workbook", lambda *a: reads.append(a[1]) or original(*a))
+    cache.forget_all()
+    first = load_period(data, "2022-07", directorates)
+    read_by_first = len(reads)
+    assert read_by_first == len(directorates) + 1 and len(list(shared.glob("*.pickle"))) == 1
+    cache.forget_all()  # as another kernel: nothing in its own memory
+    second = load_period(data, "2022-07", directorates)
+    assert len(reads) == read_by_first, "loaded from the shared folder, not read again"
+    for name in ("finance", "performance", "savings"):
+        pd.testing.assert_frame_equal(getattr(second, name), getattr(first, name))
+    assert second.problems == first.problems and second.invalid == first.invalid
+    changed = data / "returns" / "2022-07" / "Adult Services.xlsx"
+    os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 10 ** 9))
+    cache.forget_all()
+    load_period(data, "2022-07", directorates)
+    assert len(reads) == 2 * read_by_first, "a return changed since is read afresh"
+    for kept in shared.glob("*.pickle"):
+        kept.write_bytes(b"not a pickle")
+    cache.forget_all()
+    again = load_period(data, "2022-07", directorates)
+    assert len(reads) == 3 * read_by_first, "an unreadable file is read afresh"
+    pd.testing.assert_frame_equal(again.finance, first.finance)
+    monkeypatch.delenv(cache.SHARED_VARIABLE)
+    cache.forget_all()
+    load_period(data, "2022-07", directorates)
+    assert len(reads) == 4 * read_by_first, "not shared unless the run names a folder"
+    cache.forget_all()
+
+
+def test_a_briefing_reads_its_history_newest_first(data_dir, monkeypatch):
+    read = []
+    monkeypatch.setattr(returns, "load_period", lambda data, period, directorates: read.append(period) or period)
+    _, _, months = returns.read_history(data_dir, "2022-07", None)
+    assert read == sorted(read, reverse=True) and read[0] == "2022-07"
+    assert list(months) == sorted(read), "and hands them on oldest first"
+
+
 def lines() -> pd.DataFrame:
     return pd.DataFrame({"directorate": pd.array(["A", "B", None], dtype="str"), "service": ["x", "y", "z"],
                          "budget": pd.array([1, None, 3], dtype="Int64"), "share": [0.5, 0.25, 0.25]})

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .params import DRAW_AHEAD_VARIABLE
+from .params import DRAW_AHEAD_VARIABLE, SHARED_VARIABLE
 from .paths import NOTEBOOKS_DIR
 
 KERNEL_NAME = "python3"
@@ -222,9 +222,11 @@ class KernelNotReady(RuntimeError):
 class NotebookRunner:
     """Executes notebooks on a kernel it keeps alive, and converts them to HTML."""
 
-    def __init__(self, fresh_kernel: bool = False, cwd: Path = NOTEBOOKS_DIR, spare_core: bool = False):
+    def __init__(self, fresh_kernel: bool = False, cwd: Path = NOTEBOOKS_DIR, spare_core: bool = False,
+                 shared: str | None = None):
         self.fresh_kernel = fresh_kernel
         self.spare_core = spare_core  # nothing else runs beside this runner's kernel: see _run_here
+        self.shared = shared  # the folder where kernels of the run share the months they read: see _WorkerPool
         self.cwd = Path(cwd)
         self.km = None
         self.kc = None
@@ -280,6 +282,9 @@ class NotebookRunner:
         """
         self._folder = tempfile.mkdtemp(prefix="briefing-kernel-")
         env = dict(os.environ)
+        env.pop(SHARED_VARIABLE, None)
+        if self.shared:
+            env[SHARED_VARIABLE] = self.shared
         if self.spare_core:
             # The kernel draws charts ahead (``charts.draw_ahead``), into temporary files kept in this
             # runner's folder, so that none outlives the run even if a document fails.
@@ -534,11 +539,11 @@ def usable_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _worker_main(number: int, fresh_kernel: bool, tasks, results) -> None:
+def _worker_main(number: int, fresh_kernel: bool, shared: str | None, tasks, results) -> None:
     """A worker process: start a kernel at once, then build the jobs it is sent until told to stop."""
     import asyncio
 
-    runner = NotebookRunner(fresh_kernel=fresh_kernel)
+    runner = NotebookRunner(fresh_kernel=fresh_kernel, shared=shared)
     command = os.getppid()
     try:
         runner.early(runner.start, runner.prime)
@@ -578,13 +583,21 @@ class _WorkerPool:
 
     The pool hands each worker one job at a time, chosen by ``next_job``, so
     a worker stays on one period while that period has documents left.
+
+    The kernels share the months of returns they read through a private
+    folder of the pool's (``cache.shared_value``), removed when the pool
+    closes. Not with ``fresh_kernel``: each document then reads its returns
+    itself, as the reference a kernel reused for document after document is
+    tested against.
     """
 
     def __init__(self, workers: int, fresh_kernel: bool):
         context = multiprocessing.get_context("fork")
         self.results = context.Queue()
         self.tasks = [context.Queue() for _ in range(workers)]
-        self.processes = [context.Process(target=_in_new_context, args=(n, fresh_kernel, self.tasks[n], self.results),
+        self.shared = None if fresh_kernel else tempfile.mkdtemp(prefix="briefing-shared-")
+        self.processes = [context.Process(target=_in_new_context,
+                                          args=(n, fresh_kernel, self.shared, self.tasks[n], self.results),
                                           daemon=False) for n in range(workers)]
         for process in self.processes:
             process.start()
@@ -652,3 +665,5 @@ class _WorkerPool:
             if process.is_alive():
                 process.terminate()
                 process.join(timeout=5)
+        if self.shared:
+            shutil.rmtree(self.shared, ignore_errors=True)

@@ -20,9 +20,11 @@ own kernel, in that kernel's private folder, removed when the run ends), and
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import functools
+import hashlib
 import importlib
 import os
 import pickle
@@ -33,6 +35,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
+
+from .params import SHARED_VARIABLE
 
 DISABLE_VARIABLE = "BRIEFING_NO_CACHE"
 
@@ -215,12 +219,18 @@ def _hashable(value):
 
 
 class Memory:
-    """A bounded memory (least recently used goes first) of computed values and the file states they came from."""
+    """A bounded memory (least recently used goes first) of computed values and the file states they came from.
 
-    def __init__(self, name: str, size: int, module: str | None = None):
+    A ``shared`` memory also looks, before computing, in the folder that
+    ``SHARED_VARIABLE`` names, if set, and leaves what it computed there:
+    see ``shared_value``.
+    """
+
+    def __init__(self, name: str, size: int, module: str | None = None, shared: bool = False):
         self.name = name
         self.size = size
         self.module = module  # the module that defines the reader, so another process can load it
+        self.shared = shared
         self.entries: OrderedDict = OrderedDict()
         self.hits = self.misses = 0
 
@@ -234,7 +244,7 @@ class Memory:
             self.hits += 1
             return copier(self.entries[key])
         self.misses += 1
-        value = compute()
+        value = shared_value(self.name, key, compute) if self.shared else compute()
         self.entries[key] = value
         while len(self.entries) > self.size:
             self.entries.popitem(last=False)
@@ -245,18 +255,53 @@ class Memory:
         self.hits = self.misses = 0
 
 
+def shared_value(name: str, key: tuple, compute: Callable):
+    """``compute()``, or what another process of the same run left for ``key`` in the shared folder.
+
+    ``briefing run`` with several workers gives their kernels one private
+    folder (``SHARED_VARIABLE``; see ``batch``). Each month's returns a
+    kernel reads are left there, pickled, and another kernel that needs the
+    same month loads them (a tenth of a second less than the third of a
+    second a large council's month takes to read): the workers' periods
+    overlap by up to eleven months of history. The key holds the state of
+    every file read (``path_state``), so a return changed since is read
+    afresh. A file that cannot be loaded is read afresh too; one that
+    cannot be written is not shared. Unset, nothing is looked for or left.
+    """
+    folder = os.environ.get(SHARED_VARIABLE)
+    if not folder:
+        return compute()
+    path = Path(folder) / f"{name}-{hashlib.sha256(repr(key).encode()).hexdigest()[:40]}.pickle"
+    try:
+        with open(path, "rb") as source:
+            return pickle.load(source)
+    except Exception:  # noqa: BLE001 - none there yet (or unreadable): read it here
+        pass
+    value = compute()
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        with open(partial, "wb") as out:
+            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, path)  # whole or not at all: another kernel never loads half a file
+    except Exception:  # noqa: BLE001 - the folder is gone or full: this kernel has its value all the same
+        with contextlib.suppress(OSError):
+            os.remove(partial)
+    return value
+
+
 MEMORIES: list[Memory] = []
 
 
 def remembered(inputs: Callable[..., Iterable[Path]], size: int = 32,
-               copier: Callable = fresh_copy) -> Callable:
+               copier: Callable = fresh_copy, shared: bool = False) -> Callable:
     """Decorate a reader so that a repeated call, with its input files unchanged, returns a copy of the first result.
 
     ``inputs`` takes the reader's arguments and names the files and folders
     the result depends on; their states are part of the key (see ``path_state``).
+    ``shared``: see ``shared_value``.
     """
     def decorate(function: Callable) -> Callable:
-        memory = Memory(f"{function.__module__}.{function.__qualname__}", size, function.__module__)
+        memory = Memory(f"{function.__module__}.{function.__qualname__}", size, function.__module__, shared)
         MEMORIES.append(memory)
 
         @functools.wraps(function)

@@ -189,7 +189,7 @@ def _warn_no_lines(label: str, sheets: dict[str, SheetSpec], tables: dict, probl
                                     "one row per line under the headers"))
 
 
-@remembered(lambda data_dir, period, directorates: [returns_folder(data_dir, period)], size=14)
+@remembered(lambda data_dir, period, directorates: [returns_folder(data_dir, period)], size=14, shared=True)
 def load_period(data_dir: Path, period: str, directorates: list[str]) -> PeriodReturns:
     """Read every return of ``period``: one workbook per directorate, plus the corporate one.
 
@@ -246,14 +246,22 @@ def history_periods(period: str, compare_to: str | None) -> list[str]:
 def read_history(data_dir: Path, period: str, compare_to: str | None) -> tuple:
     """What a briefing of ``period`` reads: the measure register (with what was wrong in it) and the returns
     of each of its ``history_periods`` that has any (``period`` itself always), as
-    ``(register, register problems, {period: PeriodReturns})``."""
+    ``(register, register problems, {period: PeriodReturns})``.
+
+    The months are read newest first. With several workers (``batch``), each
+    starts at its own share of the periods and the months they both need
+    are read by whichever gets there first (``cache.shared_value``): reading
+    back from its own period, the worker with the later periods reaches the
+    shared months after the other has read them, and the months that worker
+    builds next are the ones the other has read as history.
+    """
     register_issues: list[Problem] = []
     register = load_register(data_dir, period, register_issues)
     directorates = list(dict.fromkeys(register["directorate"]))
     present = set(available_periods(data_dir))
-    returns = {p: load_period(data_dir, p, directorates)
-               for p in history_periods(period, compare_to) if p == period or p in present}
-    return register, register_issues, returns
+    wanted = [p for p in history_periods(period, compare_to) if p == period or p in present]
+    read = {p: load_period(data_dir, p, directorates) for p in reversed(wanted)}
+    return register, register_issues, {p: read[p] for p in wanted}
 
 
 def read_ahead(parameters: dict, path: Path) -> None:
