@@ -243,9 +243,8 @@ def test_within_tolerance_boundaries(variance, budget, expected):
 
 
 def test_on_target_yes_no_position_and_notes():
-    current = july(finance_by={"Alpha": [{**JULY_FINANCE["Alpha"][0], "commentary": "Winter gritting & repairs."},
-                                         JULY_FINANCE["Alpha"][1]],
-                               "Beta": JULY_FINANCE["Beta"]})
+    alpha_lines = [{**JULY_FINANCE["Alpha"][0], "commentary": "Winter gritting & repairs."}, JULY_FINANCE["Alpha"][1]]
+    current = july(finance_by={"Alpha": alpha_lines, "Beta": JULY_FINANCE["Beta"]})
     table = finance.on_target(current, DIRECTORATES, 2.0).set_index("directorate")
     assert table.loc["Alpha", "on_target"] == "Yes"                    # +1.6% of 15.25
     assert table.loc["Alpha", "position"] == "+£0.3m or +1.6%"         # 0.25 rounds half up
@@ -258,12 +257,12 @@ def test_on_target_yes_no_position_and_notes():
     shown = finance.on_target_table(b).frame.set_index("Directorate")
     assert shown.loc["Alpha", "On target?"] == "No"                    # 1.6% is outside a 1.5% tolerance
     assert shown.loc["Alpha", "Target"] == "Within 1.5% of net budget"
-    alpha = finance.on_target(current, DIRECTORATES, 2.0, shown=["Alpha"]).set_index("directorate")
-    assert list(alpha.index) == ["Alpha", "Council (net operating budget)"]
-    pd.testing.assert_frame_equal(alpha, table.loc[list(alpha.index)])
     own = finance.on_target_table(b, ["Alpha"]).frame
     assert own["Directorate"].tolist() == ["Alpha"]
     assert own["Notes"].tolist() == ["Highways: Winter gritting & repairs."]
+    alone = briefing_of({"2022-07": july(finance_by={"Alpha": alpha_lines})}, finance_tolerance_pct=1.5)
+    pd.testing.assert_frame_equal(own, finance.on_target_table(alone, ["Alpha"]).frame,
+                                  obj="a directorate's row of the council's table, as the directorate alone gives it")
 
 
 # 5. Savings ---------------------------------------------------------------------------------------
@@ -615,6 +614,20 @@ def test_service_areas_are_the_rows_read_one_by_one(bundled_with_faults, pick):
         "directorate": "str", "service_area": "str", "kind": "str", "latest_budget": "Int64",
         "forecast_outturn": "Int64", "variance": "Int64", "variance_pct": "float64", "stated_variance": "Int64",
         "commentary": "str", "source": "str"}
+
+
+def test_a_directorates_service_areas_are_its_rows_of_the_councils_as_if_alone(bundled_with_faults):
+    """Each directorate's briefing takes its rows of the council's table, worked out once for the period."""
+    current = dataclasses.replace(bundled_with_faults, invalid={**bundled_with_faults.invalid,
+                                                                "No such directorate": "missing"})
+    directorates = [*dict.fromkeys(current.finance["directorate"]), "No such directorate"]
+    b = Briefing(Run(Settings(), current.period, None, Path(".")), pd.DataFrame({"directorate": directorates}),
+                 {current.period: current})
+    for directorate in directorates:
+        own = finance.service_areas_table(b, [directorate]).frame
+        alone = finance.service_areas(current, [directorate]).iloc[:-1]  # a directorate alone, less its total
+        pd.testing.assert_frame_equal(own, finance._service_area_frame(alone), obj=directorate)
+    assert own["Service area"].tolist() == [f"{finance.RETURN_INVALID} (missing)"]
 
 
 def test_stated_variance_checks_are_the_rows_checked_one_by_one(bundled_with_faults):

@@ -389,33 +389,28 @@ def _position_text(variance, pct) -> str:
     return f"{format_millions(variance, sign=True)}{share}"
 
 
-def _notes(current: PeriodReturns, shown: list[str] | None = None) -> dict[str, str]:
+def _notes(current: PeriodReturns) -> dict[str, str]:
     """The commentary each directorate gave on its service areas, each note named by its service area.
 
-    Worked out for every directorate (or only those ``shown``) in one pass
-    over their lines; a directorate whose lines carry no commentary has an
-    empty text.
+    Worked out for every directorate in one pass over their lines; a
+    directorate whose lines carry no commentary has an empty text.
     """
     areas, texts = current.finance["service_area"].tolist(), current.finance["commentary"].tolist()
     return {directorate: "\n".join(f"{areas[i]}: {texts[i]}" for i in positions
                                    if isinstance(texts[i], str) and texts[i].strip())
-            for directorate, positions in _lines_of(current).items()
-            if shown is None or directorate in shown}
+            for directorate, positions in _lines_of(current).items()}
 
 
-def on_target(current: PeriodReturns, directorates: list[str], tolerance_pct: float,
-              shown: list[str] | None = None) -> pd.DataFrame:
+def on_target(current: PeriodReturns, directorates: list[str], tolerance_pct: float) -> pd.DataFrame:
     """Each directorate's variance against the tolerance, Yes or No, with the notes from its return.
 
     The last row is the council as a whole: the forecast year-end variance
     against the net operating budget (the Q3 2017-18 annex's council line).
-    With ``shown``, only those directorates' rows are wanted, and only their
-    notes are gathered (a large council's directorate has thousands of lines).
+    A directorate's row depends only on its own lines: its own briefing
+    shows its row of this table (``on_target_table``).
     """
     position = directorate_position(current, None, directorates).iloc[:-1]
-    if shown is not None:
-        position = position[position["directorate"].isin(shown)]
-    notes = _notes(current, shown)
+    notes = _notes(current)
     rows = []
     for _, row in position.iterrows():
         rows.append({"directorate": row["directorate"], "latest_budget": row["latest_budget"],
@@ -765,12 +760,10 @@ def service_areas_table(b, directorates: list[str] | None = None, key: str = "Se
     directorate's largest variances shown in the corporate briefing; tables.xlsx
     and the directorate briefings keep every line.
     """
-    table = _service_areas_of(b, directorates or b.directorates)
+    table = _service_areas_of(b, directorates)
     shown = None
     if directorates is None and (table["kind"] == "line").sum() > SERVICE_AREA_LINES_SHOWN:
         shown = largest_lines(table, LARGEST_LINES_SHOWN)
-    if directorates is not None and len(directorates) == 1:
-        table = table.iloc[:-1]  # one directorate's subtotal is already its total
     lines = table[(table["kind"] == "line") & table["variance"].notna()]
     if lines.empty:
         title = "No service-area forecast is available"
@@ -793,8 +786,10 @@ def _tolerance_text(tolerance_pct: float) -> str:
 def on_target_table(b, directorates: list[str] | None = None, key: str = "On target") -> Table:
     """The Q3 2017-18 finance annex: each directorate's position against the tolerance, Yes or No, with notes."""
     tolerance = b.run.settings.finance_tolerance_pct
-    table = on_target(b.current, b.directorates, tolerance, directorates)
-    if directorates is not None:
+    held_by = (b.current.period, tuple(b.directorates), tuple(b.current.invalid.items()), tolerance)
+    table = worked_out_once(b, "on target", held_by, _inputs(b.current),
+                            lambda: on_target(b.current, b.directorates, tolerance))
+    if directorates is not None:  # a row depends only on its own directorate's lines
         table = table[table["directorate"].isin(directorates)]
     judged = table.iloc[:-1] if directorates is None else table
     yes = int((judged["on_target"] == "Yes").sum())
@@ -962,14 +957,23 @@ def _inputs(returns: PeriodReturns | None) -> tuple:
     return () if returns is None else (returns.finance, returns.central, returns.funding)
 
 
-def _service_areas_of(b, directorates: list[str]) -> pd.DataFrame:
-    """``service_areas`` of the briefing's period: the council's worked out once for every document of the
-    period (the corporate briefing's tables and checks use it); a directorate's own, shown once, is not kept."""
-    if list(directorates) != list(b.directorates):
-        return service_areas(b.current, directorates)
-    key = (b.current.period, tuple(directorates), tuple(b.current.invalid.items()))
-    return worked_out_once(b, "service areas", key, _inputs(b.current),
-                           lambda: service_areas(b.current, directorates))
+def _service_areas_of(b, directorates: list[str] | None = None) -> pd.DataFrame:
+    """``service_areas`` of the briefing's period, the council's worked out once for every document of the
+    period (the corporate briefing's tables and checks use it); of ``directorates``, their rows of it, each
+    with its subtotal (one directorate's subtotal is its total: no total row).
+
+    A row of the table depends only on its own directorate's lines, so a
+    directorate's rows are the same as a table of that directorate alone
+    would give; a large council's directorate has thousands of lines, and
+    each directorate's briefing took them from the council's lines afresh.
+    """
+    key = (b.current.period, tuple(b.directorates), tuple(b.current.invalid.items()))
+    council = worked_out_once(b, "service areas", key, _inputs(b.current),
+                              lambda: service_areas(b.current, b.directorates))
+    if directorates is None or list(directorates) == list(b.directorates):
+        return council
+    own = council["directorate"].isin(directorates) & (council["kind"] != "total")
+    return council[own].reset_index(drop=True)
 
 
 # Checks ---------------------------------------------------------------------------------
@@ -1078,7 +1082,7 @@ def _checks(b) -> pd.DataFrame:
             *stated_variance_checks(current.central, tolerance, "central budget"),
             *stated_variance_checks(current.funding, tolerance, "funding line"),
             *service_area_checks(directorate_position(current, b.comparison, b.directorates),
-                                 _service_areas_of(b, b.directorates)),
+                                 _service_areas_of(b)),
             funding_check(council, current.funding)]
     table = _as_money(pd.DataFrame(rows, columns=["check", "result", "figure", "expected", "difference", "where"]),
                       ["figure", "expected", "difference"])
