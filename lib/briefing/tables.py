@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape as xml_escape, quoteattr
 
 import numpy as np
 import pandas as pd
+from isal import isal_zlib
 
 from .money import PENCE_PER_MILLION, round_millions, units_text, whole_units
 from .outputs import atomic_path
@@ -256,10 +257,12 @@ _REFUSED_BUT_NUL = re.compile(r"[\001-\010]|[\013-\014]|[\016-\037]")
 # times faster.
 _NEXT_STARTS_FORMULA = re.compile(r"\0[=+\-@\t\r]")
 _SPACE_AFTER = re.compile(r"\0\s")  # searched for in the column reversed too, for space before a separator
-# zlib's level 3, not its default 6: a large council's tables.xlsx (49 MB of XML) is written in 0.87 s
-# rather than 1.23 s (compressing it takes 0.19 s, not 0.54 s) and comes out 16% larger, 4.70 MB rather than
-# 4.06 MB (level 5: 0.98 s, 4.17 MB; level 2: 0.82 s, 4.87 MB). The workbook is kept, not e-mailed.
+# The small parts: zlib's level 3, not its default 6.
 DEFLATE_LEVEL = 3
+# The sheets: ISA-L's deflate (python-isal), level 2. A large council's 48 MB of sheet XML compresses in
+# 0.03 s, against 0.18 s with zlib at level 3 (and 0.54 s at zlib's default 6), and comes out 5.3 MB rather
+# than 4.8 MB (4.1 MB at zlib's 6). The workbook is kept, not e-mailed; any unzip reads deflate.
+SHEET_LEVEL = 2
 THEME = Path(__file__).resolve().parent / "templates" / "xlsx" / "theme1.xml"  # openpyxl's default Office theme
 
 
@@ -533,6 +536,12 @@ _PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relatio
 _TYPES = "application/vnd.openxmlformats-officedocument"
 
 
+def sheet_deflater():
+    """A raw deflate stream, as zipfile makes for a deflated member (``compress``, ``flush``), at ``SHEET_LEVEL``
+    of ISA-L's deflate: five times as fast as zlib's, which makes the same format."""
+    return isal_zlib.compressobj(SHEET_LEVEL, isal_zlib.DEFLATED, -15)
+
+
 def _package(tables: list[Table], target: Path) -> None:
     """Write the .xlsx package to ``target``: the parts openpyxl writes, a sheet for each table.
 
@@ -604,6 +613,7 @@ def _package(tables: list[Table], target: Path) -> None:
         for n, table in zip(numbers_, tables):
             try:
                 with archive.open(member(f"xl/worksheets/sheet{n}.xml"), "w") as stream:
+                    stream._compressor = sheet_deflater()  # in place of zipfile's zlib, before anything is written
                     _write_sheet(table, stream, styles)
             except RuntimeError as err:  # zipfile refuses a part past 2 GiB not announced as zip64 in advance
                 if "zip64" not in str(err):
