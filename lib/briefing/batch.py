@@ -10,7 +10,8 @@ replaces a good briefing.
 Speed (what each step gave is measured in ``benchmarks/README.md``):
 
 * a worker keeps one kernel alive for document after document, clearing the
-  user namespace in between (``%reset -f``), and reuses one HTML exporter, so
+  user namespace in between (as ``%reset -f`` does, less its garbage collection:
+  see ``RESET``), and reuses one HTML exporter, so
   process, kernel and import start-up are paid once per worker, not per document;
 * the kernel is launched the moment its worker starts and told at once to import
   the package, so its start-up overlaps the planning of the run; it talks to the
@@ -58,8 +59,8 @@ STARTUP_TIMEOUT = 60
 # run is still being planned takes pandas' and matplotlib's import off the first
 # document's time; with the garbage collector paused it takes a tenth less time
 # (the imports make objects, not garbage). Freezing what the imports made keeps
-# it out of the garbage collection that IPython's %reset runs between documents
-# (0.2 s a document otherwise). All of it leaves the user namespace empty.
+# it out of every full garbage collection (which took 0.2 s otherwise, when one
+# ran after every document). All of it leaves the user namespace empty.
 # pandera's first validation imports its data-synthesis strategies, which import hypothesis where it is
 # installed (it is, with the test extras): a tenth of a second of a cold briefing for something no document
 # uses. The runner's kernels go without it (``None`` in sys.modules makes ``import hypothesis`` fail, as
@@ -72,9 +73,15 @@ WARM_UP = ("__import__('sys').modules.setdefault('hypothesis', None)\n"
 # of the copies the last document was given (``cache.drop_dead_references``),
 # then hand the memory the document freed back to the system (glibc keeps freed
 # heap otherwise, so each kernel would stay at the size of the largest document
-# it ever built).
+# it ever built). The namespace is cleared as ``%reset -f`` clears it (the
+# shell's own ``reset``), but without the full garbage collection the magic
+# ends with; and the kernel keeps no output cache (``cache_size=0``: no ``_``,
+# ``_1``, ``Out``), whose flush would collect too. That collection took 10 ms
+# a document on the large council, 2.8 s of each kernel's year; the collector's
+# own thresholds gather the cycles a document leaves (20 full collections in a
+# kernel's year rather than 264).
 TRIM = "getattr(__import__('ctypes').CDLL(None), 'malloc_trim', lambda pad: 0)(0)"
-RESET = f"%reset -f\n__import__('briefing.cache').cache.drop_dead_references()\n{TRIM}"
+RESET = f"get_ipython().reset(new_session=False)\n__import__('briefing.cache').cache.drop_dead_references()\n{TRIM}"
 SKIPPED = "skipped: an earlier document failed (--fail-fast)"
 
 
@@ -174,7 +181,7 @@ class Kernel:
             json.dump(info, out)
         process = subprocess.Popen(
             [sys.executable, "-m", KERNEL_MODULE, "-f", str(connection_file),
-             "--HistoryManager.hist_file=:memory:"],
+             "--HistoryManager.hist_file=:memory:", "--InteractiveShell.cache_size=0"],
             cwd=str(cwd), env={**env, "JPY_PARENT_PID": str(os.getpid())}, stdin=subprocess.DEVNULL,
             start_new_session=True, close_fds=True)
         return cls(process, connection_file)

@@ -4,8 +4,8 @@ A batch run keeps one kernel alive for document after document: the seven
 documents of a period load the same returns and rate the same measures, and
 each month's briefing reads the eleven months before it as history, so without
 a memory a year of briefings reads every return about ninety times. The
-kernel's modules outlive ``%reset -f``, so a memory held here lasts for the
-whole run.
+kernel's modules outlive the reset of its namespace between documents, so a
+memory held here lasts for the whole run.
 
 Each entry is keyed by the call's arguments and by the state (path, size,
 modification time, inode) of every file and folder it was read from: a return
