@@ -475,6 +475,8 @@ def test_bundled_briefing_shows_every_finance_table_and_its_checks_pass(bundled)
     assert all(not i.frame.empty for i in items if isinstance(i, Table))
     checks = finance.checks(bundled)
     assert len(checks) > 40 and checks["result"].eq(finance.PASSED).all()
+    assert checks.dtypes.astype(str).to_dict() == {"check": "str", "result": "str", "figure": "Int64",
+                                                   "expected": "Int64", "difference": "Int64", "where": "str"}
     assert finance.check_tables(bundled)[0].title == f"All {len(checks)} finance checks passed"
     assert "Checks" in [t.key for t in bundled.tables()]
 
@@ -633,7 +635,10 @@ def test_a_directorates_service_areas_are_its_rows_of_the_councils_as_if_alone(b
 def test_stated_variance_checks_are_the_rows_checked_one_by_one(bundled_with_faults):
     tolerance = pence_from_millions(0.05)
     for lines, what in ((bundled_with_faults.finance, "service area"), (bundled_with_faults.central, "central budget")):
-        checks = finance.stated_variance_checks(lines, 0.05, what)
+        table = finance.stated_variance_checks(lines, 0.05, what)
+        assert table.dtypes.astype(str).to_dict() == {"check": "str", "result": "str", "figure": "Int64",
+                                                      "expected": "Int64", "difference": "Int64", "where": "str"}
+        checks = table.to_dict("records")
         stated = [r for _, r in lines.iterrows() if pd.notna(r["stated_variance"])]
         assert len(checks) == len(stated)
         for check, r in zip(checks, stated):
@@ -647,7 +652,7 @@ def test_stated_variance_checks_are_the_rows_checked_one_by_one(bundled_with_fau
             assert plain(check["difference"]) == (None if blank else int(r["stated_variance"]) - computed)
             assert check["where"] == (f"{cell_ref(r, 'stated_variance')} (stated); {cell_ref(r, 'latest_budget')}, "
                                       f"{cell_ref(r, 'forecast_outturn', with_file=False)} (budget, forecast)")
-    failed = [c for c in finance.stated_variance_checks(bundled_with_faults.finance, 0.05, "x")
+    failed = [c for c in finance.stated_variance_checks(bundled_with_faults.finance, 0.05, "x").to_dict("records")
               if c["result"] == finance.FAILED]
     assert len(failed) == 2                                        # the blank budget and the £0.06m
 

@@ -141,7 +141,9 @@ def _variance_of(sums: pd.DataFrame) -> pd.Series:
 def _line_sources(lines: pd.DataFrame, first: str = "latest_budget", second: str = "forecast_outturn") -> pd.Series:
     """The cells of each line's two figures (budget and forecast unless named otherwise):
     ``Corporate.xlsx!Central budgets!B3, C3``."""
-    return cell_refs(lines, first) + ", " + cell_refs(lines, second, with_file=False)
+    joined = [f"{a}, {b}" for a, b in zip(cell_refs(lines, first).tolist(),
+                                          cell_refs(lines, second, with_file=False).tolist())]
+    return pd.Series(joined, index=lines.index, dtype="str")
 
 
 def _range_source(lines: pd.DataFrame) -> str:
@@ -988,6 +990,15 @@ def _check_row(check: str, passed: bool, figure, expected, difference, where: st
             "difference": difference, "where": where}
 
 
+CHECK_COLUMNS = ["check", "result", "figure", "expected", "difference", "where"]
+CHECK_MONEY = ["figure", "expected", "difference"]
+
+
+def _check_frame(rows: list[dict]) -> pd.DataFrame:
+    """Checks made one at a time (``_check``) as a table: text columns, and money as nullable integer pence."""
+    return _as_money(pd.DataFrame(rows, columns=CHECK_COLUMNS), CHECK_MONEY)
+
+
 def stated_variances(lines: pd.DataFrame, tolerance_m: float) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     """The lines that state a variance, their forecast − budget, and whether the two agree within
     ``tolerance_m`` £m (never when the budget or forecast is blank)."""
@@ -997,13 +1008,14 @@ def stated_variances(lines: pd.DataFrame, tolerance_m: float) -> tuple[pd.DataFr
     return stated, computed, (computed.notna() & close).fillna(False)
 
 
-def stated_variance_checks(lines: pd.DataFrame, tolerance_m: float, what: str) -> list[dict]:
-    """Every stated variance against forecast − budget, within ``tolerance_m`` £m.
+def stated_variance_checks(lines: pd.DataFrame, tolerance_m: float, what: str) -> pd.DataFrame:
+    """Every stated variance against forecast − budget, within ``tolerance_m`` £m: a table of checks, one a line.
 
     A line with no stated variance states nothing to check; one with a
     stated variance but a blank budget or forecast cannot pass. The
     arithmetic is done on whole columns (a blank budget or forecast blanks
-    forecast − budget, as ``strict_sum`` would), then each line becomes a check.
+    forecast − budget, as ``strict_sum`` would), and the table is made a
+    column at a time (a large council's finance lines make 50,000 checks).
     """
     stated, computed, passed = stated_variances(lines, tolerance_m)
     owners = [f", {d}" if pd.notna(d) else "" for d in stated["directorate"].tolist()] \
@@ -1015,9 +1027,11 @@ def stated_variance_checks(lines: pd.DataFrame, tolerance_m: float, what: str) -
                                             _line_sources(stated).tolist())]
     figures = pd.array(stated["stated_variance"], dtype="Int64")
     expected = pd.array(computed, dtype="Int64")
+    if not names:
+        return _check_frame([])
     # ``_check`` of each line, its difference taken for the whole column at once (blank where either is)
-    return [_check_row(*row) for row in zip(names, passed.tolist(), figures.tolist(), expected.tolist(),
-                                            (figures - expected).tolist(), cells)]
+    return pd.DataFrame({"check": names, "result": [PASSED if ok else FAILED for ok in passed.tolist()],
+                         "figure": figures, "expected": expected, "difference": figures - expected, "where": cells})
 
 
 def service_area_checks(position: pd.DataFrame, detail: pd.DataFrame) -> list[dict]:
@@ -1077,15 +1091,14 @@ def _checks(b) -> pd.DataFrame:
     tolerance = b.run.settings.variance_check_m
     current = b.current
     council = net_operating_budget(current, b.comparison, b.directorates)
-    rows = [*return_checks(current, b.directorates),
-            *stated_variance_checks(current.finance, tolerance, "service area"),
-            *stated_variance_checks(current.central, tolerance, "central budget"),
-            *stated_variance_checks(current.funding, tolerance, "funding line"),
-            *service_area_checks(directorate_position(current, b.comparison, b.directorates),
-                                 _service_areas_of(b)),
-            funding_check(council, current.funding)]
-    table = _as_money(pd.DataFrame(rows, columns=["check", "result", "figure", "expected", "difference", "where"]),
-                      ["figure", "expected", "difference"])
+    parts = [_check_frame(return_checks(current, b.directorates)),
+             stated_variance_checks(current.finance, tolerance, "service area"),
+             stated_variance_checks(current.central, tolerance, "central budget"),
+             stated_variance_checks(current.funding, tolerance, "funding line"),
+             _check_frame(service_area_checks(directorate_position(current, b.comparison, b.directorates),
+                                              _service_areas_of(b))),
+             _check_frame([funding_check(council, current.funding)])]
+    table = pd.concat([part for part in parts if len(part)], ignore_index=True)  # the first always has rows
     order = (table["result"] != FAILED).astype(int)
     return table.assign(_order=order).sort_values("_order", kind="stable").drop(columns="_order") \
         .reset_index(drop=True)
