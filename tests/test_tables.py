@@ -290,3 +290,11 @@ def test_a_text_or_object_column_is_read_as_iterating_over_it_reads_it(values, d
     taken, iterated = tables_module._values(column), list(column)
     assert [type(v) for v in taken] == [type(v) for v in iterated]
     assert all(a is b or (a != a and b != b) for a, b in zip(taken, iterated))
+
+
+@given(st.text(), st.dictionaries(st.sampled_from(['"', "'", "\n", "x"]), st.sampled_from(["&quot;", "&#10;", "y"])))
+def test_xml_escaping_is_the_standard_librarys(text, entities):
+    from xml.sax import saxutils
+    assert tables_module.xml_escape(text) == saxutils.escape(text)
+    assert tables_module.xml_escape(text, entities) == saxutils.escape(text, entities)
+    assert tables_module.quoteattr(text) == saxutils.quoteattr(text)
