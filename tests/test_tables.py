@@ -298,3 +298,30 @@ def test_xml_escaping_is_the_standard_librarys(text, entities):
     assert tables_module.xml_escape(text) == saxutils.escape(text)
     assert tables_module.xml_escape(text, entities) == saxutils.escape(text, entities)
     assert tables_module.quoteattr(text) == saxutils.quoteattr(text)
+
+
+@given(st.floats(allow_nan=False) | st.integers(-10 ** 6, 10 ** 6).map(lambda n: n / 20) | st.just(-0.0), st.booleans())
+@example(0.15, False)
+@example(-0.04, True)
+@example(0.05, True)
+def test_one_decimal_place_is_rounds_figure(value, signed):
+    shown = round(value, 1) + 0.0
+    assert tables_module._one_place(value, signed) == f"{'+' if signed and shown > 0 else ''}{shown:,.1f}"
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(-2 ** 62, 2 ** 62)), max_size=30), st.sampled_from(["Int64", "Float64"]))
+def test_a_nullable_columns_values_are_what_iterating_gives(values, dtype):
+    column = pd.Series(pd.array(values if dtype == "Int64" else [None if v is None else v / 7 for v in values],
+                                dtype=dtype))
+    got, expected = tables_module._values(column), list(column)
+    assert [type(v) for v in got] == [type(v) for v in expected]
+    assert [v is pd.NA or v == w for v, w in zip(got, expected)] == [True] * len(got)
+
+
+def test_an_html_table_shows_its_cells_as_they_are_braces_and_markup_included():
+    frame = pd.DataFrame({"Service": ["Roads {0}", "Parks {}", "<b>Total</b>"],
+                          "Budget £m": pd.array([150_000_000, None, 150_000_000], dtype="Int64")})
+    page = tables_module.to_html(Table("Braces", "Title", frame, formats={"Budget £m": "money"}, total_rows=1))
+    assert '<tr><th scope="row">Roads {0}</th><td class="num">1.5</td></tr>' in page
+    assert '<tr><th scope="row">Parks {}</th><td class="num">–</td></tr>' in page
+    assert '<tr class="total"><th scope="row">&lt;b&gt;Total&lt;/b&gt;</th><td class="num">1.5</td></tr>' in page

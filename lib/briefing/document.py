@@ -24,7 +24,7 @@ from .ratings import RED, add_direction_of_travel, rate_periods
 from .register import load_register, register_problems
 from .returns import PeriodReturns, available_periods, history_periods, read_history
 from .charts import Chart
-from .cache import CopiedOnUse, remembered
+from .cache import CopiedOnUse, remembered, worked_out_once
 from .index import document_title
 from .tables import Table, write_workbook
 from .validation import returns_with_errors, validated
@@ -186,11 +186,17 @@ class Briefing:
         return items
 
     def _compared_ratings(self) -> pd.DataFrame | None:
+        """The ratings of the period compared with, if it was rated: worked out once for every document of
+        the period (each directorate's headline looks at them)."""
         compare_to = self.run.compare_to
         history = self.rated_history
-        if not compare_to or compare_to not in set(history["period"]):
+        if not compare_to:
             return None
-        return history[history["period"] == compare_to]
+
+        def pick() -> pd.DataFrame | None:
+            chosen = history["period"] == compare_to
+            return history[chosen] if chosen.any() else None
+        return worked_out_once(self, "compared ratings", (compare_to,), (history,), pick)
 
     def header(self) -> "PageHeader":
         """The top of the briefing: its title, the headline figures and a contents list of the sections."""

@@ -974,8 +974,10 @@ def _service_areas_of(b, directorates: list[str] | None = None) -> pd.DataFrame:
                               lambda: service_areas(b.current, b.directorates))
     if directorates is None or list(directorates) == list(b.directorates):
         return council
-    own = council["directorate"].isin(directorates) & (council["kind"] != "total")
-    return council[own].reset_index(drop=True)
+    rows = worked_out_once(b, "service area rows", key, _inputs(b.current),
+                           lambda: _positions(council.iloc[:-1], "directorate"))  # all but the total
+    own = [rows[d] for d in dict.fromkeys(directorates) if d in rows]
+    return council.take(np.sort(np.concatenate(own)) if own else []).reset_index(drop=True)
 
 
 # Checks ---------------------------------------------------------------------------------
