@@ -156,6 +156,8 @@ def _escaped_texts(values: list, escape: Callable[[str], str]) -> tuple[list[str
     joined = "\0".join(texts)
     if joined.count("\0") != max(len(texts) - 1, 0):
         return None
+    if len(texts) == len(values):  # nothing but text: the escaped texts are the cells, in order
+        return texts, joined, escape(joined).split("\0") if texts else []
     escaped = iter(escape(joined).split("\0"))
     return texts, joined, [next(escaped) if type(v) is str else None for v in values]
 
@@ -442,6 +444,8 @@ class SheetRows:
             # Nearly every text column: no text spaced at an edge, over-long or an error code, and nothing
             # but text and blanks. Each cell is then its text in the same XML (the escaped text starts as
             # the text does), or an empty cell for empty text.
+            if not quoted and len(texts) == len(values) and "" not in texts:  # text in every cell
+                return [f'<c r="{letter}{r}" t="inlineStr"><is><t>{text}</t></is></c>' for r, text in zip(rows, aligned)]
             return ["" if text is None else
                     f'<c r="{letter}{r}"{quoted if quoted and text.startswith(_FORMULA_START) else ""} '
                     f't="inlineStr"><is><t>{text}</t></is></c>'
