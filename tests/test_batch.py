@@ -336,12 +336,17 @@ def started_run(out):
 def test_a_run_killed_outright_leaves_no_worker_or_kernel_behind(tmp_path):
     import signal
 
+    import tempfile
+
     import psutil
+    folders = lambda: set(Path(tempfile.gettempdir()).glob("briefing-*"))  # noqa: E731 - the run's own folders
+    before = folders()
     command, family = started_run(tmp_path)
     os.kill(command.pid, signal.SIGKILL)
     command.wait()
     gone, alive = psutil.wait_procs(family, timeout=45)
     assert not alive, f"left running: {[' '.join(p.cmdline()) for p in alive]}"
+    assert folders() <= before, "the kernels' folders and the months they shared are removed"
 
 
 def test_ctrl_c_stops_the_run_says_so_and_publishes_nothing_half_made(tmp_path):

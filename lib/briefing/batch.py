@@ -562,6 +562,8 @@ def _worker_main(number: int, fresh_kernel: bool, shared: str | None, tasks, res
         pass  # Ctrl-C reaches the workers too (nbclient answers it by cancelling): the command reports the run
     finally:
         runner.close()
+        if shared and os.getppid() != command:  # the command was killed outright: the run's folder is left to us
+            shutil.rmtree(shared, ignore_errors=True)
 
 
 def _next_task(tasks, command: int):
