@@ -788,9 +788,7 @@ def _tolerance_text(tolerance_pct: float) -> str:
 def on_target_table(b, directorates: list[str] | None = None, key: str = "On target") -> Table:
     """The Q3 2017-18 finance annex: each directorate's position against the tolerance, Yes or No, with notes."""
     tolerance = b.run.settings.finance_tolerance_pct
-    held_by = (b.current.period, tuple(b.directorates), tuple(b.current.invalid.items()), tolerance)
-    table = worked_out_once(b, "on target", held_by, _inputs(b.current),
-                            lambda: on_target(b.current, b.directorates, tolerance))
+    table = _once_per_period(b, "on target", on_target, tolerance)
     if directorates is not None:  # a row depends only on its own directorate's lines
         table = table[table["directorate"].isin(directorates)]
     judged = table.iloc[:-1] if directorates is None else table
@@ -959,6 +957,13 @@ def _inputs(returns: PeriodReturns | None) -> tuple:
     return () if returns is None else (returns.finance, returns.central, returns.funding)
 
 
+def _once_per_period(b, name: str, compute: Callable, *plain):
+    """``compute(returns, directorates, *plain)`` of the briefing's period, worked out once for every document
+    of the period while its money sheets hold the same lines (``cache.worked_out_once``)."""
+    key = (b.current.period, tuple(b.directorates), tuple(b.current.invalid.items()), *plain)
+    return worked_out_once(b, name, key, _inputs(b.current), lambda: compute(b.current, b.directorates, *plain))
+
+
 def _service_areas_of(b, directorates: list[str] | None = None) -> pd.DataFrame:
     """``service_areas`` of the briefing's period, the council's worked out once for every document of the
     period (the corporate briefing's tables and checks use it); of ``directorates``, their rows of it, each
@@ -969,13 +974,11 @@ def _service_areas_of(b, directorates: list[str] | None = None) -> pd.DataFrame:
     would give; a large council's directorate has thousands of lines, and
     each directorate's briefing took them from the council's lines afresh.
     """
-    key = (b.current.period, tuple(b.directorates), tuple(b.current.invalid.items()))
-    council = worked_out_once(b, "service areas", key, _inputs(b.current),
-                              lambda: service_areas(b.current, b.directorates))
+    council = _once_per_period(b, "service areas", service_areas)
     if directorates is None or list(directorates) == list(b.directorates):
         return council
-    rows = worked_out_once(b, "service area rows", key, _inputs(b.current),
-                           lambda: _positions(council.iloc[:-1], "directorate"))  # all but the total
+    rows = _once_per_period(b, "service area rows",
+                            lambda current, _: _positions(council.iloc[:-1], "directorate"))  # all but the total
     own = [rows[d] for d in dict.fromkeys(directorates) if d in rows]
     return council.take(np.sort(np.concatenate(own)) if own else []).reset_index(drop=True)
 

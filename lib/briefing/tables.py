@@ -144,7 +144,10 @@ def column_html(values: list, kind: str) -> list[str]:
     if kind == "text":
         at_once = _escaped_texts(values, lambda text: html.escape(text).replace("\n", "<br>"))
         if at_once is not None:
-            return [slow(v, kind) if text is None else text for v, text in zip(values, at_once[2])]
+            texts, _, escaped = at_once
+            if len(texts) == len(values):
+                return escaped
+            return [slow(v, kind) if text is None else text for v, text in zip(values, escaped)]
     return [slow(v, kind) for v in values]
 
 
