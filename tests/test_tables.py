@@ -180,9 +180,19 @@ def test_a_column_is_written_as_its_cells_one_by_one(kind, values):
 @example(("money", [-(2 ** 63) + 1, 3]))
 @example(("money", [np.int64(-(2 ** 63)), 3]))  # whose absolute value int64 cannot hold
 @example(("text", ["-£0.003m", "", "£0.000m", None]))  # the checks' figures: quoted, empty and plain text
+@example(("text", ["-£0.003m", "", "£0.000m", "=1", "@"]))  # text in every cell, some of it quoted or empty
 def test_a_column_of_one_kind_of_value_is_written_as_its_cells_one_by_one(column):
     """The columns written at once (every text plain or blank; every number usual), against cell by cell."""
     column_matches_its_cells(*column)
+
+
+@given(st.text(st.characters(max_codepoint=0x20AC)) | st.text())
+@example("\x85\x1b£")  # Latin-1 beyond ASCII, around a refused control character
+@example("€\x81\0")  # text Latin-1 cannot hold: counted in UTF-8
+@example("\ud800\x0b")  # a lone surrogate
+def test_a_column_is_refused_for_the_control_characters_the_pattern_finds(text):
+    """The count of control characters in a joined column's bytes against the pattern itself ("\0" only separates)."""
+    assert tables_module._refused_but_nul(text) == bool(tables_module.ILLEGAL_CHARACTERS.search(text.replace("\0", "")))
 
 
 def column_matches_its_cells(kind, values):
