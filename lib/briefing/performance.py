@@ -312,7 +312,8 @@ def year_to_date_tracking(history: pd.DataFrame, period: str) -> pd.DataFrame:
 
     Months with no rated rows in ``history`` (no returns loaded) are left out.
     """
-    months = [p for p in year_to_date(period) if p in set(history["period"])]
+    present = set(history["period"].unique())
+    months = [p for p in year_to_date(period) if p in present]
     rated = history[history["period"].isin(months) & history["rag"].isin(RATED)]
     counts = pd.crosstab(rated["period"], rated["rag"]).reindex(index=months, columns=list(RATED), fill_value=0)
     counts = counts.rename_axis(columns=None)
