@@ -166,11 +166,19 @@ def test_a_month_one_kernel_read_another_loads_from_the_shared_folder_unless_it_
 
 
 def test_a_briefing_reads_its_history_newest_first(data_dir, monkeypatch):
-    read = []
-    monkeypatch.setattr(returns, "load_period", lambda data, period, directorates: read.append(period) or period)
-    _, _, months = returns.read_history(data_dir, "2022-07", None)
+    read, whole = [], {}
+
+    def load(data, period, directorates, lines):
+        read.append(period)
+        whole[period] = lines
+        return period
+    monkeypatch.setattr(returns, "load_period", load)
+    _, _, months = returns.read_history(data_dir, "2022-07", "2022-05")
     assert read == sorted(read, reverse=True) and read[0] == "2022-07"
     assert list(months) == sorted(read), "and hands them on oldest first"
+    assert {p for p, lines in whole.items() if lines} == {"2022-04", "2022-05", "2022-06", "2022-07"}, \
+        "the money lines of the financial year so far only: the months before are history"
+    assert returns.money_periods("2022-04", "2022-03") == {"2022-03", "2022-04"}, "and of the month compared with"
 
 
 def lines() -> pd.DataFrame:

@@ -26,6 +26,7 @@ import dataclasses
 import functools
 import hashlib
 import importlib
+import inspect
 import os
 import pickle
 from collections import OrderedDict
@@ -303,13 +304,16 @@ def remembered(inputs: Callable[..., Iterable[Path]], size: int = 32,
     def decorate(function: Callable) -> Callable:
         memory = Memory(f"{function.__module__}.{function.__qualname__}", size, function.__module__, shared)
         MEMORIES.append(memory)
+        signature = inspect.signature(function)
 
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
             if not enabled():
                 return function(*args, **kwargs)
             states = tuple(path_state(path) for path in inputs(*args, **kwargs))
-            key = (_hashable(args), _hashable(kwargs), states)
+            arguments = signature.bind(*args, **kwargs)
+            arguments.apply_defaults()  # one key for a call however its arguments are given
+            key = (_hashable(arguments.args), _hashable(arguments.kwargs), states)
             return memory.recall(key, lambda: function(*args, **kwargs), copier)
 
         wrapper.memory = memory

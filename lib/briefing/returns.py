@@ -9,13 +9,14 @@ import functools
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Collection
 
 import pandas as pd
 
 from .cache import export, forget_all, remembered
 from .params import load_settings
 from .paths import UnsafePathError, safe_child
-from .periods import is_period, parse_period, shift
+from .periods import is_period, parse_period, shift, year_to_date
 from .problems import ERROR, WARNING, Problem, ReturnError
 from .register import load_register
 from .workbook import Column, SheetSpec, Workbook, cell_ref, read_sheet
@@ -62,6 +63,7 @@ DSG = SheetSpec("DSG", (
     Column("in_year_deficit", "Forecast in-year deficit £m", kind="money"),
 ))
 DIRECTORATE_SHEETS = {"performance": PERFORMANCE, "finance": FINANCE, "savings": SAVINGS}
+LINE_SHEETS = ("finance", "savings")  # a directorate's money lines: not read for a month that is only history
 CORPORATE_SHEETS = {"central": CENTRAL, "funding": FUNDING, "balances": BALANCES, "reserves": RESERVES, "dsg": DSG}
 
 
@@ -100,6 +102,7 @@ class PeriodReturns:
     files: list[Path] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     invalid: dict[str, str] = field(default_factory=dict)
+    lines: bool = True  # False: the directorates' finance and savings lines were not read (see ``load_period``)
 
     @property
     def directorates_reported(self) -> list[str]:
@@ -138,8 +141,12 @@ def _check_cover(book: Workbook, who: str, period: str, problems: list[Problem])
 
 
 def _read_workbook(folder: Path, who: str, period: str, sheets: dict[str, SheetSpec],
-                   out: PeriodReturns) -> dict[str, pd.DataFrame] | None:
-    """Read one return's sheets; record why and return None when it cannot be used."""
+                   out: PeriodReturns, headers_only: Collection[str] = ()) -> dict[str, pd.DataFrame] | None:
+    """Read one return's sheets; record why and return None when it cannot be used.
+
+    Of the sheets named in ``headers_only`` only the header row is read (see
+    ``_read_header``): each is given as a table with no rows if usable.
+    """
     try:
         path = safe_child(folder, f"{who}.xlsx")
     except UnsafePathError as err:
@@ -155,7 +162,7 @@ def _read_workbook(folder: Path, who: str, period: str, sheets: dict[str, SheetS
         return None
     out.files.append(path)
     try:
-        book = Workbook.open(path, label)
+        book = Workbook.open(path, label, cut=[sheets[name].sheet for name in headers_only])
     except ReturnError as err:
         out.problems.append(err.problem)
         out.invalid[who] = err.problem.message
@@ -164,13 +171,38 @@ def _read_workbook(folder: Path, who: str, period: str, sheets: dict[str, SheetS
     _check_cover(book, who, period, out.problems)
     if len(out.problems) > before:
         out.invalid[who] = out.problems[before].message
-    tables = {name: read_sheet(book, spec, out.problems) for name, spec in sheets.items()}
+    tables = {name: _read_header(book, spec, out.problems) if name in headers_only else
+              read_sheet(book, spec, out.problems) for name, spec in sheets.items()}
     unusable = [name for name, spec in sheets.items() if spec.required and tables[name] is None]
     if unusable and who not in out.invalid:
         out.invalid[who] = next(p.message for p in out.problems[before:] if p.severity == ERROR)
     if who not in out.invalid:
-        _warn_no_lines(label, sheets, tables, out.problems)
+        _warn_no_lines(label, {name: spec for name, spec in sheets.items() if name not in headers_only}, tables,
+                       out.problems)
     return tables
+
+
+def _read_header(book: Workbook, spec: SheetSpec, problems: list[Problem]) -> pd.DataFrame | None:
+    """``read_sheet`` of a sheet whose lines are not wanted, only whether it is usable: a table of its columns
+    with no rows, or None (and the problem recorded) exactly when ``read_sheet`` of the whole sheet gives None.
+
+    The workbook was opened with the sheet cut to its first rows
+    (``Workbook.open``): where its header row is among them, that is all
+    ``read_sheet`` looks at to find it usable; where it is not, the whole
+    sheet is read again. What its lines hold (text in a money column...) is
+    not looked at, and not recorded.
+    """
+    found: list[Problem] = []
+    table = read_sheet(book, spec, found)
+    if table is not None:
+        return table.iloc[0:0]
+    sheet = book.find_sheet(spec.sheet)
+    if sheet is not None and sheet in book.cut:  # the header row may be below the rows read: read them all
+        found = []
+        table = read_sheet(Workbook.open(book.path, book.label), spec, found)
+        table = None if table is None else table.iloc[0:0]
+    problems.extend(found)
+    return table
 
 
 LINES_EXPECTED = ("finance", "central", "funding")
@@ -189,19 +221,29 @@ def _warn_no_lines(label: str, sheets: dict[str, SheetSpec], tables: dict, probl
                                     "one row per line under the headers"))
 
 
-@remembered(lambda data_dir, period, directorates: [returns_folder(data_dir, period)], size=14, shared=True)
-def load_period(data_dir: Path, period: str, directorates: list[str]) -> PeriodReturns:
+@remembered(lambda data_dir, period, directorates, lines=True: [returns_folder(data_dir, period)], size=14,
+            shared=True)
+def load_period(data_dir: Path, period: str, directorates: list[str], lines: bool = True) -> PeriodReturns:
     """Read every return of ``period``: one workbook per directorate, plus the corporate one.
 
     A directorate whose workbook is missing, unreadable, or lacks a required
     sheet or column is named in ``invalid`` and contributes no rows; the others
     load as normal.
+
+    Without ``lines``, for a month that is only history to a briefing (its
+    measures are rated, its money is not shown: see ``read_history``), the
+    directorates' Finance and Savings sheets are only checked to be usable,
+    their lines not read: the returns come out with no finance or savings
+    lines, and the same measures, the same ``invalid`` returns and the same
+    files as when read whole. Those lines are nine tenths of a large
+    council's month.
     """
     folder = returns_folder(data_dir, period)
     dir_extra = ("directorate",)
     out = PeriodReturns(period, folder,
                         **{k: empty_table(s, dir_extra) for k, s in DIRECTORATE_SHEETS.items()},
-                        **{k: empty_table(s) for k, s in CORPORATE_SHEETS.items()})
+                        **{k: empty_table(s) for k, s in CORPORATE_SHEETS.items()}, lines=lines)
+    headers_only = () if lines else LINE_SHEETS
     if not folder.is_dir():
         out.problems.append(Problem(ERROR, folder.name, None, None, f"no returns folder for {period}",
                                     f"a folder {folder}"))
@@ -209,7 +251,7 @@ def load_period(data_dir: Path, period: str, directorates: list[str]) -> PeriodR
         return out
     parts: dict[str, list[pd.DataFrame]] = {k: [] for k in DIRECTORATE_SHEETS}
     for who in directorates:
-        tables = _read_workbook(folder, who, period, DIRECTORATE_SHEETS, out)
+        tables = _read_workbook(folder, who, period, DIRECTORATE_SHEETS, out, headers_only)
         if tables is None or who in out.invalid:
             continue
         for name, table in tables.items():
@@ -260,8 +302,16 @@ def read_history(data_dir: Path, period: str, compare_to: str | None) -> tuple:
     directorates = list(dict.fromkeys(register["directorate"]))
     present = set(available_periods(data_dir))
     wanted = [p for p in history_periods(period, compare_to) if p == period or p in present]
-    read = {p: load_period(data_dir, p, directorates) for p in reversed(wanted)}
+    shown = money_periods(period, compare_to)
+    read = {p: load_period(data_dir, p, directorates, lines=p in shown) for p in reversed(wanted)}
     return register, register_issues, {p: read[p] for p in wanted}
+
+
+def money_periods(period: str, compare_to: str | None) -> set[str]:
+    """The periods whose finance and savings lines a briefing of ``period`` uses: its own, the one it is
+    compared with, and the months of its financial year so far (the forecast trend). The other months
+    it loads are history: their measures are rated, their money is not shown."""
+    return {period, *([compare_to] if compare_to else []), *year_to_date(period)}
 
 
 def read_ahead(parameters: dict, path: Path) -> None:

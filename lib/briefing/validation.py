@@ -54,9 +54,9 @@ def validate_period(settings: Settings, period: str) -> list[Problem]:
 
 def earlier_returns(data_dir: Path, period: str, directorates: list[str]) -> dict[str, PeriodReturns]:
     """The returns of the months before ``period`` that a briefing loads (``history_periods``) and that
-    exist, oldest first: the history a figure is judged by."""
+    exist, oldest first: the history a figure is judged by (its measures; their money lines are not read)."""
     present = set(available_periods(data_dir))
-    return {p: load_period(data_dir, p, directorates) for p in history_periods(period, None)
+    return {p: load_period(data_dir, p, directorates, lines=False) for p in history_periods(period, None)
             if p < period and p in present}
 
 
