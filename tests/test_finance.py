@@ -438,7 +438,8 @@ def test_directorate_tables_for_its_own_briefing():
     assert [t.key for t in items] == ["Financial position", "Service areas", "Savings", "On target"]
     position = items[0].frame.iloc[0]
     assert position["Directorate"] == "Alpha" and position["Variance July 2022 £m"] == m("0.25")
-    assert items[1].frame["Directorate"].tolist() == ["Alpha"] * 3          # lines and their subtotal
+    assert items[1].frame.columns[0] == "Service area" and "Directorate" not in items[1].frame  # its own lines
+    assert items[1].frame["Service area"].tolist()[-1] == "Directorate total" and len(items[1].frame) == 3
     assert items[2].frame["Saving"].tolist() == ["Route review", "Depot closure", "Total savings"]
     assert items[3].frame["On target?"].tolist() == ["Yes"]
     assert items[0].title == "Alpha forecasts an overspend of £0.3m (1.6% of budget)"
@@ -629,6 +630,8 @@ def test_a_directorates_service_areas_are_its_rows_of_the_councils_as_if_alone(b
         own = finance.service_areas_table(b, [directorate]).frame
         alone = finance.service_areas(current, [directorate]).iloc[:-1]  # a directorate alone, less its total
         pd.testing.assert_frame_equal(own, finance._service_area_frame(alone), obj=directorate)
+        in_its_briefing = finance.own_service_areas_table(b, directorate).frame
+        pd.testing.assert_frame_equal(in_its_briefing, own.drop(columns="Directorate"), obj=directorate)
     assert own["Service area"].tolist() == [f"{finance.RETURN_INVALID} (missing)"]
 
 

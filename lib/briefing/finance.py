@@ -12,6 +12,7 @@ what is missing.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 from decimal import Decimal
@@ -781,6 +782,13 @@ def service_areas_table(b, directorates: list[str] | None = None, key: str = "Se
                  shown=shown, shown_note="" if shown is None else _shown_note(table, shown))
 
 
+def own_service_areas_table(b, directorate: str) -> Table:
+    """One directorate's service areas for its own briefing: every line and its total, each line named by its
+    service area (its row header); the directorate, the same on every row, is the briefing's own."""
+    table = service_areas_table(b, [directorate])
+    return dataclasses.replace(table, frame=table.frame.drop(columns="Directorate"))
+
+
 def _tolerance_text(tolerance_pct: float) -> str:
     return f"Within {tolerance_pct:.1f}% of net budget"
 
@@ -1211,7 +1219,7 @@ def directorate_tables(b, directorate: str) -> list[Table]:
               caption=f"{directorate}: latest budget, forecast outturn and variance, {label(b.period)}."
                       + _comparison_note(b),
               formats=formats, source=f"{directorate}.xlsx, Finance sheet"),
-        service_areas_table(b, [directorate]),
+        own_service_areas_table(b, directorate),
         directorate_savings_table(b, directorate),
         on_target_table(b, [directorate]),
     ]

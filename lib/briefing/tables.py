@@ -28,6 +28,7 @@ from .outputs import atomic_path
 RAG_SYMBOLS = {"Green": "✔", "Amber": "▲", "Red": "✖", "Monitoring only": "○", "Not reported": "–"}
 RAG_CLASSES = {"Green": "rag-g", "Amber": "rag-a", "Red": "rag-r", "Monitoring only": "rag-m", "Not reported": "rag-n"}
 _INTEGERS = (int, np.int64)  # what a column of pence or counts holds (not bool, which is an int)
+_INTEGER_TYPES = frozenset(_INTEGERS)
 _FLOATS = (float, np.float64)
 FORMATS = ("text", "money", "money_signed", "pct", "pct_signed", "int", "number", "rag", "html")
 
@@ -131,7 +132,7 @@ def column_html(values: list, kind: str) -> list[str]:
     slow = _cell_html
     if kind in ("money", "money_signed"):
         signed = kind == "money_signed"
-        if values and all(type(v) in _INTEGERS for v in values):
+        if values and set(map(type, values)) <= _INTEGER_TYPES:
             pence = np.array(values, dtype=object)
             if np.abs(pence).max() < 10 ** 18:  # then the arithmetic below fits in 64 bits
                 return _tenths_texts(pence.astype(np.int64), signed)
@@ -230,15 +231,15 @@ def to_html(table: Table) -> str:
     head = "".join(_header_html(c, k, i) for i, (c, k) in enumerate(zip(frame.columns, kinds), start=1))
     parts.append(f"<thead><tr>{head}</tr></thead><tbody>")
     row_header = table.row_header and len(frame.columns) > 1  # a row header needs data cells beside it
-    cells = ""  # a row's cells, each content a {} to fill (the contents' own braces are left alone)
+    cells = ""  # a row's cells, each content a %s that "%" fills in (the contents' own "%" are left alone)
     for j, kind in enumerate(kinds):
         cls = ' class="num"' if kind in NUMERIC else ""
-        cells += f'<th scope="row"{cls}>{{}}</th>' if j == 0 and row_header else f"<td{cls}>{{}}</td>"
+        cells += f'<th scope="row"{cls}>%s</th>' if j == 0 and row_header else f"<td{cls}>%s</td>"
     row, total_row = f"<tr>{cells}</tr>", f'<tr class="total">{cells}</tr>'
-    contents = [column_html(_values(frame.iloc[:, j]), kind) for j, kind in enumerate(kinds)]
-    first_total = len(frame) - table.total_rows
-    parts.extend((row if i < first_total else total_row).format(*values)
-                 for i, values in enumerate(zip(*contents)))
+    rows = list(zip(*(column_html(_values(frame.iloc[:, j]), kind) for j, kind in enumerate(kinds))))
+    first_total = max(len(frame) - table.total_rows, 0)
+    parts.extend(map(row.__mod__, rows[:first_total]))
+    parts.extend(map(total_row.__mod__, rows[first_total:]))
     parts.append("</tbody></table></div></section>")
     return "\n".join(parts)
 
