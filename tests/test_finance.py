@@ -11,6 +11,7 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -600,6 +601,21 @@ def test_cell_refs_name_the_cells_cell_ref_names(bundled):
     assert cell_refs(odd, "latest_budget", with_file=False).str[0].tolist() == ["?", "Q"]
 
 
+@pytest.mark.parametrize("order", ["as read", "sheets interleaved", "a file named with %"])
+def test_the_cells_of_each_line_are_named_as_cell_ref_names_them(bundled, order):
+    """``cells_refs``: the first cell with its file, the others without, for runs of rows from one sheet and
+    for rows that come in no runs."""
+    lines = bundled.current.finance
+    if order == "sheets interleaved":
+        lines = lines.iloc[np.argsort(np.arange(len(lines)) % 7, kind="stable")]
+    elif order == "a file named with %":
+        lines = lines.assign(file=lines["file"].str.replace(".xlsx", " 100%s%d.xlsx"))
+    refs = finance.cells_refs(lines, ["latest_budget", "forecast_outturn", "no such column"])
+    assert refs.index.equals(lines.index)
+    assert refs.tolist() == [f"{cell_ref(r, 'latest_budget')}, {cell_ref(r, 'forecast_outturn', False)}, "
+                             f"{cell_ref(r, 'no such column', False)}" for _, r in lines.iterrows()]
+
+
 @pytest.mark.parametrize("pick", [list, lambda ds: ds[:1], lambda ds: [*ds[::-1], "No such directorate"]])
 def test_service_areas_are_the_rows_read_one_by_one(bundled_with_faults, pick):
     directorates = pick(list(dict.fromkeys(bundled_with_faults.finance["directorate"])))
@@ -764,3 +780,20 @@ def test_check_figures_are_written_as_the_decimal_rounding_writes_them(pence):
         ["" if p is None else format_millions(p, places=3) for p in pence]
     assert finance._texts(column, finance._pounds) == \
         ["" if p is None else f"{'-' if p < 0 else ''}£{Decimal(abs(p)) / 100:,.2f}" for p in pence]
+
+
+@given(st.lists(st.one_of(st.none(), st.just(np.nan), st.just(pd.NA), st.integers(-2 ** 70, 2 ** 70),
+                          st.builds(np.int64, st.integers(-2 ** 63, 2 ** 63 - 1)), st.floats(-1e6, 1e6),
+                          st.booleans()), max_size=8))
+def test_money_columns_are_made_as_pd_array_makes_them(values):
+    """``_money_array`` against ``pd.array(list(values), dtype="Int64")``: the same array, or the same refusal."""
+    column = pd.Series(values, dtype=object)
+    try:
+        expected = pd.array(list(column), dtype="Int64")
+    except Exception as refused:  # noqa: BLE001 - text, fractions, numbers past 64 bits
+        with pytest.raises(type(refused)):
+            finance._money_array(column)
+        return
+    made = finance._money_array(column)
+    assert isinstance(made, pd.arrays.IntegerArray) and made.equals(expected)
+    assert finance._money_array(pd.Series(expected)).equals(expected)

@@ -28,7 +28,7 @@ from .periods import label, month_name, year_to_date
 from .problems import RETURN_INVALID
 from .returns import CORPORATE, PeriodReturns
 from .tables import Table
-from .workbook import cell_ref, cell_refs
+from .workbook import cell_ref, cell_refs, cells_refs, column_of, refs_by_sheet
 
 TOTAL_DIRECTORATES = "Total directorate budgets"
 TOTAL_CENTRAL = "Total budgets held centrally"
@@ -66,9 +66,31 @@ def _strict_sum_of_column(values: pd.Series) -> object:
 
 
 def _as_money(table: pd.DataFrame, columns) -> pd.DataFrame:
+    """``table`` with ``columns`` made nullable integer pence (Int64), as ``pd.array`` of their values makes them."""
     for column in columns:
-        table[column] = pd.array(list(table[column]), dtype="Int64")
+        table[column] = _money_array(table[column])
     return table
+
+
+_WHOLE_NUMBERS = frozenset({int, np.int64})
+
+
+def _money_array(values: pd.Series):
+    """``pd.array(list(values), dtype="Int64")``: at once where every value is a whole number (int or int64,
+    within 64 bits) or blank, as in nearly every column of pence; otherwise value by value."""
+    if isinstance(values.dtype, pd.Int64Dtype):
+        return values.array.copy()
+    objects = values.to_numpy(dtype=object)
+    blank = pd.isna(objects)
+    if set(map(type, objects[~blank])) <= _WHOLE_NUMBERS:
+        pence = np.zeros(len(objects), dtype=np.int64)
+        try:
+            pence[~blank] = objects[~blank]
+        except OverflowError:  # past 64 bits: pd.array says so
+            pass
+        else:
+            return pd.arrays.IntegerArray(pence, blank)
+    return pd.array(list(values), dtype="Int64")
 
 
 def _sum_by(frame: pd.DataFrame, key: str, columns: list[str]) -> pd.DataFrame:
@@ -142,9 +164,7 @@ def _variance_of(sums: pd.DataFrame) -> pd.Series:
 def _line_sources(lines: pd.DataFrame, first: str = "latest_budget", second: str = "forecast_outturn") -> pd.Series:
     """The cells of each line's two figures (budget and forecast unless named otherwise):
     ``Corporate.xlsx!Central budgets!B3, C3``."""
-    joined = [f"{a}, {b}" for a, b in zip(cell_refs(lines, first).tolist(),
-                                          cell_refs(lines, second, with_file=False).tolist())]
-    return pd.Series(joined, index=lines.index, dtype="str")
+    return cells_refs(lines, [first, second])
 
 
 def _range_source(lines: pd.DataFrame) -> str:
@@ -1031,20 +1051,25 @@ def stated_variance_checks(lines: pd.DataFrame, tolerance_m: float, what: str) -
     column at a time (a large council's finance lines make 50,000 checks).
     """
     stated, computed, passed = stated_variances(lines, tolerance_m)
-    owners = [f", {d}" if pd.notna(d) else "" for d in stated["directorate"].tolist()] \
+    owners = ["" if blank else f", {d}" for d, blank in zip(stated["directorate"].tolist(),
+                                                           stated["directorate"].isna().tolist())] \
         if "directorate" in stated.columns else [""] * len(stated)
     names = [f"Stated variance equals forecast − budget (within £{tolerance_m:g}m): {what} '{area}'{owner}"
              for area, owner in zip(stated["service_area"].tolist(), owners)]
-    cells = [f"{stated_cell} (stated); {source} (budget, forecast)"
-             for stated_cell, source in zip(cell_refs(stated, "stated_variance").tolist(),
-                                            _line_sources(stated).tolist())]
+
+    def cells(letters, file, sheet) -> str:  # the stated variance's cell, then the budget's and forecast's
+        where = f"{file}!{sheet}!".replace("%", "%%")
+        stated_at, budget, forecast = (column_of(letters, column).replace("%", "%%") + "%s" for column in
+                                       ("stated_variance", "latest_budget", "forecast_outturn"))
+        return f"{where}{stated_at} (stated); {where}{budget}, {forecast} (budget, forecast)"
     figures = pd.array(stated["stated_variance"], dtype="Int64")
     expected = pd.array(computed, dtype="Int64")
     if not names:
         return _check_frame([])
     # ``_check`` of each line, its difference taken for the whole column at once (blank where either is)
     return pd.DataFrame({"check": names, "result": [PASSED if ok else FAILED for ok in passed.tolist()],
-                         "figure": figures, "expected": expected, "difference": figures - expected, "where": cells})
+                         "figure": figures, "expected": expected, "difference": figures - expected,
+                         "where": refs_by_sheet(stated, cells, 3).tolist()})
 
 
 def service_area_checks(position: pd.DataFrame, detail: pd.DataFrame) -> list[dict]:

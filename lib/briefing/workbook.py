@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Collection
+from typing import Callable, Collection
 
 import numpy as np
 import pandas as pd
@@ -458,10 +458,16 @@ def _convert(value, col: Column, file: str, sheet: str, position, excel_row: int
     return float(value)
 
 
+def column_of(letters, column: str) -> str:
+    """The letter of the sheet's column that ``column`` was read from (``letters``: the rows' dict of
+    them), "?" for a column the sheet did not have."""
+    return letters.get(column, "?") if isinstance(letters, dict) else "?"
+
+
 def _reference(letters, row, column: str, file=None, sheet=None) -> str:
     """``Children's Services.xlsx!Finance!C5`` (or ``C5`` without a file): one cell's reference, "?" for
     a column the sheet did not have."""
-    letter = letters.get(column, "?") if isinstance(letters, dict) else "?"
+    letter = column_of(letters, column)
     return f"{letter}{row}" if file is None else f"{file}!{sheet}!{letter}{row}"
 
 
@@ -478,13 +484,52 @@ def cell_refs(frame: pd.DataFrame, column: str, with_file: bool = True) -> pd.Se
     names a few hundred thousand cells, and a DataFrame row (``iterrows``,
     ``iloc``) costs a hundred times more to build and read.
     """
-    sheets = frame["letters"].tolist()  # a sheet's rows share one dict of column letters
-    distinct = {id(letters): letters for letters in sheets}
-    letter = {key: _reference(letters, "", column) for key, letters in distinct.items()}  # as _reference finds it
+    return cells_refs(frame, [column], with_file)
+
+
+def cells_refs(frame: pd.DataFrame, columns: list[str], with_file: bool = True) -> pd.Series:
+    """Where each row's values in ``columns`` were read, the first ``cell_ref`` (with the file if
+    ``with_file``) and the others without the file, joined by ", ": ``Children's Services.xlsx!Finance!B5, C5``."""
+    def text(letters, file, sheet) -> str:
+        where = f"{file}!{sheet}!".replace("%", "%%") if with_file else ""
+        return where + ", ".join(column_of(letters, column).replace("%", "%%") + "%s" for column in columns)
+    return refs_by_sheet(frame, text, len(columns), with_file)
+
+
+def refs_by_sheet(frame: pd.DataFrame, text: Callable[[object, str, str], str], numbers: int,
+                  by_file: bool = True) -> pd.Series:
+    """Each row's ``text(letters, file, sheet)`` (its dict of column letters, file and sheet: a pattern for
+    "%") with its row number filled in ``numbers`` times, on ``frame``'s index.
+
+    The rows read from one sheet come together and share its dict of column
+    letters, so each run of such rows (of one file and sheet too, if
+    ``by_file``: the text names them) has its text made once, and each
+    row's reference is that text filled in with its row number; rows that
+    come in no runs are named one by one.
+    """
+    n = len(frame)
     rows = frame["row"].tolist()
-    if with_file:
-        refs = [f"{file}!{sheet}!{letter[id(letters)]}{row}" for letters, row, file, sheet in
-                zip(sheets, rows, frame["file"].tolist(), frame["sheet"].tolist())]
-    else:
-        refs = [f"{letter[id(letters)]}{row}" for letters, row in zip(sheets, rows)]
+    sheets = frame["letters"].tolist()  # a sheet's rows share one dict of column letters
+    files, names = (frame["file"].tolist(), frame["sheet"].tolist()) if by_file else ([""] * n, [""] * n)
+    starts = []
+    if n:
+        ids = np.fromiter(map(id, sheets), np.uint64, n)
+        change = ids[1:] != ids[:-1]
+        if by_file:
+            change |= (_objects(files[1:]) != _objects(files[:-1])) | (_objects(names[1:]) != _objects(names[:-1]))
+        starts = np.flatnonzero(np.concatenate(([True], change))).tolist()
+    if len(starts) > n // 8 + 1:  # hardly any runs: each row on its own
+        starts = list(range(n))
+    refs: list[str] = []
+    for start, end in zip(starts, [*starts[1:], n]):
+        pattern = text(sheets[start], files[start], names[start])
+        filled = rows[start:end]
+        refs += map(pattern.__mod__, zip(*[filled] * numbers) if numbers > 1 else filled)
     return pd.Series(refs, index=frame.index, dtype="str")
+
+
+def _objects(values: list) -> np.ndarray:
+    """``values`` as a numpy array of objects (one dimension, whatever they are)."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
