@@ -1,6 +1,7 @@
 """Validation: every broken return of the corpus reports its exact cell and message; clean data is clean."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -189,6 +190,16 @@ def test_blank_text_cells_are_found_a_column_at_a_time_as_cell_by_cell(values, d
     column = pd.Series(values, dtype=dtype, name="commentary", index=range(10, 10 + len(values)))
     found = is_blank(column)
     pd.testing.assert_series_equal(found, column.map(blank).astype(bool))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(_CELL_VALUES, st.sampled_from([pd.NA, pd.NaT, np.nan, True, 0, 2.5, [], {}, [None],
+                                                         np.str_("  "), np.str_("a"), pd.Timestamp("2022-07-31")])),
+                max_size=12))
+def test_blank_cells_of_any_kind_are_found_a_column_at_a_time_as_cell_by_cell(values):
+    """An object column holding anything a sheet or a table may: text, numbers, dates, the missing markers."""
+    column = pd.Series(values, dtype=object, name="value", index=range(3, 3 + len(values)))
+    pd.testing.assert_series_equal(is_blank(column), column.map(blank).astype(bool))
 
 
 @settings(max_examples=200, deadline=None)

@@ -1054,7 +1054,7 @@ def stated_variance_checks(lines: pd.DataFrame, tolerance_m: float, what: str) -
     owners = ["" if blank else f", {d}" for d, blank in zip(stated["directorate"].tolist(),
                                                            stated["directorate"].isna().tolist())] \
         if "directorate" in stated.columns else [""] * len(stated)
-    names = [f"Stated variance equals forecast − budget (within £{tolerance_m:g}m): {what} '{area}'{owner}"
+    names = [f"Stated variance equals forecast minus budget (within £{tolerance_m:g}m): {what} '{area}'{owner}"
              for area, owner in zip(stated["service_area"].tolist(), owners)]
 
     def cells(letters, file, sheet) -> str:  # the stated variance's cell, then the budget's and forecast's
@@ -1157,7 +1157,7 @@ def check_summary(table: pd.DataFrame) -> pd.DataFrame:
     """How many lines each kind of check looked at, and how many passed and failed.
 
     The kind is the check's text before its colon ("Stated variance equals
-    forecast − budget (within £0.05m)", "Usable return for the period", ...).
+    forecast minus budget (within £0.05m)", "Usable return for the period", ...).
     """
     kinds = pd.Series([check.partition(":")[0] for check in table["check"].tolist()], index=table.index,
                       dtype=table["check"].dtype)

@@ -95,6 +95,10 @@ def is_blank(values: pd.Series) -> pd.Series:
         flags = np.fromiter(((not v.strip()) if type(v) is str else True for v in values.tolist()), bool, len(values))
     elif pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
         flags = values.isna().to_numpy(dtype=bool)
+    elif dtype == object:  # text read from a sheet, and anything else: missing as ``isna`` finds it, text stripped
+        missing = values.isna().to_numpy(dtype=bool).tolist()
+        flags = np.fromiter(((not v.strip()) if isinstance(v, str) else na for v, na in zip(values.tolist(), missing)),
+                            bool, len(values))
     else:
         return values.map(blank).astype(bool)
     return pd.Series(flags, index=values.index, name=values.name)
