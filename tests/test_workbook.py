@@ -1,5 +1,6 @@
 """Reading return sheets: header matching, cell references, and errors that say where."""
 import datetime as dt
+import zipfile
 
 import pandas as pd
 import pytest
@@ -194,3 +195,26 @@ def test_a_sheet_is_cut_after_its_last_row_kept_however_its_xml_is_prefixed():
                                   b'<x:row r="3"></x:row></x:sheetData><x:mergeCells/></x:worksheet>'
     assert _first_rows(xml, 3) == xml and _first_rows(xml.replace(b"</x:sheetData>", b""), 1) == xml.replace(
         b"</x:sheetData>", b""), "nothing to cut, or no end of the cells found: the sheet is left whole"
+
+
+@pytest.mark.parametrize("declaration", ['<!DOCTYPE workbook [<!ENTITY a "b">]>', "<!DOCTYPE workbook>"])
+def test_a_workbook_whose_sheet_list_declares_a_dtd_is_read_cut_as_it_is_read_whole(xlsx, tmp_path, declaration):
+    """Cutting a sheet needs the workbook's list of sheets: where that is refused as unsafe, nothing is cut,
+    and the workbook is opened, or refused, as it is without cutting."""
+    source = xlsx("Plain.xlsx", {"Finance": [["Service area", "Latest budget £m"], *([f"L{i}", i] for i in range(40))]})
+    path = tmp_path / "Declared.xlsx"
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(path, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/workbook.xml":
+                start = data.index(b"?>") + 2 if data.startswith(b"<?xml") else 0
+                data = data[:start] + declaration.encode() + data[start:]
+            out.writestr(info, data)
+
+    def outcome(**cut):
+        try:
+            return Workbook.open(path, **cut).rows("Finance")
+        except ReturnError as refused:
+            return refused.problem.message
+    whole, cut = outcome(), outcome(cut=["Finance"])
+    assert cut == whole if isinstance(whole, str) else cut in (whole, whole[:CUT_ROWS])

@@ -235,8 +235,8 @@ def load_period(data_dir: Path, period: str, directorates: list[str], lines: boo
     directorates' Finance and Savings sheets are only checked to be usable,
     their lines not read: the returns come out with no finance or savings
     lines, and the same measures, the same ``invalid`` returns and the same
-    files as when read whole. Those lines are nine tenths of a large
-    council's month.
+    files as when read whole. Reading those lines is two thirds of the time
+    a large council's month takes to read.
     """
     folder = returns_folder(data_dir, period)
     dir_extra = ("directorate",)

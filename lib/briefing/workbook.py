@@ -6,6 +6,7 @@ cell it came from so any figure in a briefing can be traced back to it.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import re
@@ -241,7 +242,10 @@ class Workbook:
         try:
             with zipfile.ZipFile(path) as archive:
                 unpacked, flagged, members = _scan_archive(archive, MAX_UNCOMPRESSED_BYTES, keep=bool(cut))
-                sheets = _sheet_paths(archive) if flagged or cut else {}
+                sheets = _sheet_paths(archive) if flagged else {}
+                if cut and not flagged and unpacked <= MAX_UNCOMPRESSED_BYTES:
+                    with contextlib.suppress(DefusedXmlException):  # then nothing is cut: read as a whole one is
+                        sheets = _sheet_paths(archive)
         except DefusedXmlException:
             raise fail("workbook's XML declares entities or a DTD (refused as unsafe)",
                        "a workbook saved by Excel") from None
