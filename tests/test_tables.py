@@ -280,6 +280,11 @@ def openpyxl_style_number(sheet, value, font, kind, quoted) -> int:
 @example("money_signed", [5_000_000, -5_000_000, -4_999_999, 0, 10 ** 19])
 @example("money_signed", [5_000_000, -5_000_000, -4_999_999, 0, np.int64(-15_000_000), 10 ** 18 - 1])  # all whole
 @example("pct_signed", [0.05, -0.04, -0.0, 12345.65, float("nan")])
+@example("pct_signed", [0.05, -0.04, -0.0, 0.0, -0.06, 999.94, np.float64(999.96), 12.0])  # floats: all at once
+@example("pct", [0.05, -0.04, -0.0, 1e300, float("inf"), -float("inf")])  # thousands separated, and infinities
+@example("pct_signed", [float("nan"), 0.05, np.float64("nan"), -0.04])  # floats with blanks among them
+@example("pct", [float("nan"), np.float64("nan")])
+@example("money_signed", [5_000_000, -5_000_000, -4_999_999, 0, 99_949_999_999])  # under £1,000m: all at once
 def test_a_column_is_shown_as_its_cells_one_by_one(kind, values):
     try:
         one_by_one = [_cell_html(value, kind) for value in values]

@@ -30,6 +30,7 @@ RAG_CLASSES = {"Green": "rag-g", "Amber": "rag-a", "Red": "rag-r", "Monitoring o
 _INTEGERS = (int, np.int64)  # what a column of pence or counts holds (not bool, which is an int)
 _INTEGER_TYPES = frozenset(_INTEGERS)
 _FLOATS = (float, np.float64)
+_FLOAT_TYPES = frozenset(_FLOATS)
 FORMATS = ("text", "money", "money_signed", "pct", "pct_signed", "int", "number", "rag", "html")
 
 
@@ -140,6 +141,14 @@ def column_html(values: list, kind: str) -> list[str]:
                 else slow(v, kind) for v in values]
     if kind in ("pct", "pct_signed"):
         signed = kind == "pct_signed"
+        if values and set(map(type, values)) <= _FLOAT_TYPES:  # floats: the figures at once, any blank (NaN) alone
+            floats = np.array(values, dtype=np.float64)
+            blank = np.isnan(floats)
+            shown = _one_place_texts(floats[~blank], signed) if not blank.all() else []
+            if not blank.any():
+                return shown
+            figures = iter(shown)
+            return [slow(v, kind) if nan else next(figures) for v, nan in zip(values, blank.tolist())]
         return [_one_place(float(v), signed) + "%" if type(v) in _FLOATS and not math.isnan(v) else slow(v, kind)
                 for v in values]
     if kind == "text":
@@ -173,7 +182,19 @@ def _tenths_texts(pence: np.ndarray, signed: bool) -> list[str]:
     signs = np.where(pence < 0, "-", "+" if signed else "")
     signs[tenths == 0] = ""
     wholes, tenth = np.divmod(tenths, 10)
+    if wholes.max() < 1000:  # no thousands to separate: each figure made in one step
+        return list(map("%s%d.%d".__mod__, zip(signs.tolist(), wholes.tolist(), tenth.tolist())))
     return [f"{sign}{whole:,}.{t}" for sign, whole, t in zip(signs.tolist(), wholes.tolist(), tenth.tolist())]
+
+
+def _one_place_texts(values: np.ndarray, signed: bool) -> list[str]:
+    """``_one_place(v, signed) + "%"`` of every one of ``values`` (floats, none NaN), in one pass: under a
+    thousand (rounded), with no separator to place, "%.1f" formats each as ``f"{v:,.1f}"`` does."""
+    floats = values.tolist()
+    texts = list(map("%.1f".__mod__, floats)) if np.abs(values).max() < 999.9 else [f"{v:,.1f}" for v in floats]
+    if signed:
+        return [("0.0" if t == "-0.0" else t if t[0] == "-" or t == "0.0" else "+" + t) + "%" for t in texts]
+    return [("0.0" if t == "-0.0" else t) + "%" for t in texts]
 
 
 def _one_place(value: float, signed: bool) -> str:
