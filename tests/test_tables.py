@@ -180,6 +180,7 @@ def test_a_column_is_written_as_its_cells_one_by_one(kind, values):
 @example(("money", [-(2 ** 63) + 1, 3]))
 @example(("money", [np.int64(-(2 ** 63)), 3]))  # whose absolute value int64 cannot hold
 @example(("text", ["-£0.003m", "", "£0.000m", None]))  # the checks' figures: quoted, empty and plain text
+@example(("pct_signed", [0.5, float("nan"), np.float64(-2.25), float("inf"), -float("inf")]))  # blanks, infinities
 @example(("text", ["-£0.003m", "", "£0.000m", "=1", "@"]))  # text in every cell, some of it quoted or empty
 def test_a_column_of_one_kind_of_value_is_written_as_its_cells_one_by_one(column):
     """The columns written at once (every text plain or blank; every number usual), against cell by cell."""

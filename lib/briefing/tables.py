@@ -471,6 +471,13 @@ class SheetRows:
             numbers = _usual_numbers(values, usual, money)
             if numbers is not None:
                 return f'<c r="{letter}%d"{styled} t="n"><v>%.16g</v></c>', [rows, numbers]
+            if styled and not whole and values and set(map(type, values)) <= _FLOAT_TYPES:
+                # per cents with blanks (NaN) among them: the rest of each cell after its style, made at once
+                floats = np.array(values, dtype=np.float64)
+                rests = list(map("><v>%.16g</v></c>".__mod__, floats.tolist()))
+                for i in np.flatnonzero(~np.isfinite(floats)).tolist():
+                    rests[i] = " />" if math.isnan(floats[i]) else "><v /></c>"  # as ``cell`` writes them
+                return f'<c r="{letter}%d"{styled} t="n"%s', [rows, rests]
             excel = (lambda v: int(v) / PENCE_PER_MILLION) if money else int if whole else float
             return whole_cells, [[f'<c r="{letter}{r}"{styled} t="n"><v>{"%.16g" % excel(v)}</v></c>'
                                   if type(v) in usual and (whole or math.isfinite(v))
