@@ -28,7 +28,7 @@ from .periods import label, month_name, year_to_date
 from .problems import RETURN_INVALID
 from .returns import CORPORATE, PeriodReturns
 from .tables import Table
-from .workbook import cell_ref, cell_refs, cells_refs, column_of, refs_by_sheet
+from .workbook import cell_ref, cells_refs, column_of, refs_by_sheet
 
 TOTAL_DIRECTORATES = "Total directorate budgets"
 TOTAL_CENTRAL = "Total budgets held centrally"
