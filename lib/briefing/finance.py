@@ -23,12 +23,12 @@ import pandas as pd
 
 from . import charts
 from .cache import worked_out_once
-from .money import format_millions, pct_text, pence_from_millions, units_text, whole_units
+from .money import WHOLE_NUMBER_TYPES, format_millions, pct_text, pence_from_millions, units_text, whole_units
 from .periods import label, month_name, year_to_date
 from .problems import RETURN_INVALID
 from .returns import CORPORATE, PeriodReturns
 from .tables import Table
-from .workbook import cell_ref, cells_refs, column_of, refs_by_sheet
+from .workbook import cell_ref, cells_refs, refs_by_sheet, refs_pattern
 
 TOTAL_DIRECTORATES = "Total directorate budgets"
 TOTAL_CENTRAL = "Total budgets held centrally"
@@ -72,9 +72,6 @@ def _as_money(table: pd.DataFrame, columns) -> pd.DataFrame:
     return table
 
 
-_WHOLE_NUMBERS = frozenset({int, np.int64})
-
-
 def _money_array(values: pd.Series):
     """``pd.array(list(values), dtype="Int64")``: at once where every value is a whole number (int or int64,
     within 64 bits) or blank, as in nearly every column of pence; otherwise value by value."""
@@ -82,7 +79,7 @@ def _money_array(values: pd.Series):
         return values.array.copy()
     objects = values.to_numpy(dtype=object)
     blank = pd.isna(objects)
-    if set(map(type, objects[~blank])) <= _WHOLE_NUMBERS:
+    if set(map(type, objects[~blank])) <= WHOLE_NUMBER_TYPES:
         pence = np.zeros(len(objects), dtype=np.int64)
         try:
             pence[~blank] = objects[~blank]
@@ -1058,10 +1055,8 @@ def stated_variance_checks(lines: pd.DataFrame, tolerance_m: float, what: str) -
              for area, owner in zip(stated["service_area"].tolist(), owners)]
 
     def cells(letters, file, sheet) -> str:  # the stated variance's cell, then the budget's and forecast's
-        where = f"{file}!{sheet}!".replace("%", "%%")
-        stated_at, budget, forecast = (column_of(letters, column).replace("%", "%%") + "%s" for column in
-                                       ("stated_variance", "latest_budget", "forecast_outturn"))
-        return f"{where}{stated_at} (stated); {where}{budget}, {forecast} (budget, forecast)"
+        return (f"{refs_pattern(letters, ['stated_variance'], file, sheet)} (stated); "
+                f"{refs_pattern(letters, ['latest_budget', 'forecast_outturn'], file, sheet)} (budget, forecast)")
     figures = pd.array(stated["stated_variance"], dtype="Int64")
     expected = pd.array(computed, dtype="Int64")
     if not names:

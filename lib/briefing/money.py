@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 PENCE_PER_MILLION = 100_000_000
+WHOLE_NUMBER_TYPES = frozenset({int, np.int64})  # what a column of pence holds, value by value (not bool)
 
 
 def pence_from_millions(value) -> int | None:

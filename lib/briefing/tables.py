@@ -22,13 +22,12 @@ import pandas as pd
 from isal import isal_zlib
 from pandas.core.arrays.masked import BaseMaskedArray
 
-from .money import PENCE_PER_MILLION, round_millions, units_text, whole_units
+from .money import PENCE_PER_MILLION, WHOLE_NUMBER_TYPES, round_millions, units_text, whole_units
 from .outputs import atomic_path
 
 RAG_SYMBOLS = {"Green": "✔", "Amber": "▲", "Red": "✖", "Monitoring only": "○", "Not reported": "–"}
 RAG_CLASSES = {"Green": "rag-g", "Amber": "rag-a", "Red": "rag-r", "Monitoring only": "rag-m", "Not reported": "rag-n"}
 _INTEGERS = (int, np.int64)  # what a column of pence or counts holds (not bool, which is an int)
-_INTEGER_TYPES = frozenset(_INTEGERS)
 _FLOATS = (float, np.float64)
 _FLOAT_TYPES = frozenset(_FLOATS)
 FORMATS = ("text", "money", "money_signed", "pct", "pct_signed", "int", "number", "rag", "html")
@@ -133,7 +132,7 @@ def column_html(values: list, kind: str) -> list[str]:
     slow = _cell_html
     if kind in ("money", "money_signed"):
         signed = kind == "money_signed"
-        if values and set(map(type, values)) <= _INTEGER_TYPES:
+        if values and set(map(type, values)) <= WHOLE_NUMBER_TYPES:
             pence = np.array(values, dtype=object)
             if np.abs(pence).max() < 10 ** 18:  # then the arithmetic below fits in 64 bits
                 return _tenths_texts(pence.astype(np.int64), signed)
@@ -192,16 +191,18 @@ def _one_place_texts(values: np.ndarray, signed: bool) -> list[str]:
     thousand (rounded), with no separator to place, "%.1f" formats each as ``f"{v:,.1f}"`` does."""
     floats = values.tolist()
     texts = list(map("%.1f".__mod__, floats)) if np.abs(values).max() < 999.9 else [f"{v:,.1f}" for v in floats]
-    if signed:
-        return [("0.0" if t == "-0.0" else t if t[0] == "-" or t == "0.0" else "+" + t) + "%" for t in texts]
-    return [("0.0" if t == "-0.0" else t) + "%" for t in texts]
+    return [_signed_place(text, signed) + "%" for text in texts]
 
 
 def _one_place(value: float, signed: bool) -> str:
     """``value`` to one decimal place, as ``round(value, 1)`` shows it (never "-0.0"), "+" before a positive
     figure if ``signed``. Formatting rounds the value exactly as ``round`` does (both round the binary value
     correctly), so the text is made in one step: a large directorate briefing shows 2,500 per cents."""
-    text = f"{value:,.1f}"
+    return _signed_place(f"{value:,.1f}", signed)
+
+
+def _signed_place(text: str, signed: bool) -> str:
+    """A figure formatted to one place as shown: "-0.0" as "0.0", and "+" before a positive one if ``signed``."""
     if text == "-0.0":
         return "0.0"
     return "+" + text if signed and text[0] != "-" and text != "0.0" else text

@@ -495,9 +495,15 @@ def cells_refs(frame: pd.DataFrame, columns: list[str], with_file: bool = True) 
     """Where each row's values in ``columns`` were read, the first ``cell_ref`` (with the file if
     ``with_file``) and the others without the file, joined by ", ": ``Children's Services.xlsx!Finance!B5, C5``."""
     def text(letters, file, sheet) -> str:
-        where = f"{file}!{sheet}!".replace("%", "%%") if with_file else ""
-        return where + ", ".join(column_of(letters, column).replace("%", "%%") + "%s" for column in columns)
+        return refs_pattern(letters, columns, *((file, sheet) if with_file else ()))
     return refs_by_sheet(frame, text, len(columns), with_file)
+
+
+def refs_pattern(letters, columns: list[str], file=None, sheet=None) -> str:
+    """The references of ``columns`` in a row of a sheet with these ``letters``, with "%s" for the row number
+    (a pattern for "%"): ``Children's Services.xlsx!Finance!B%s, C%s`` (the file only first, and only if given)."""
+    where = "" if file is None else f"{file}!{sheet}!".replace("%", "%%")
+    return where + ", ".join(column_of(letters, column).replace("%", "%%") + "%s" for column in columns)
 
 
 def refs_by_sheet(frame: pd.DataFrame, text: Callable[[object, str, str], str], numbers: int,
