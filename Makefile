@@ -3,6 +3,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Pinned versions with their hashes, from pyproject.toml (`make lock`): runtime + test, and that with JupyterLab on top.
+LOCK     := requirements.lock
+LAB_LOCK := requirements-lab.lock
+# `make lock` resolves with uv, kept in a venv of its own, for the Python and platform the project runs on.
+UV_VERSION := 0.13.9
+UV         := $(VENV)/lock-tools/bin/uv
+LOCK_FLAGS := --quiet --generate-hashes --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+              --custom-compile-command "make lock"
 
 .DEFAULT_GOAL := help
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -15,15 +23,16 @@ else
 TEST_DEPS  := $(STAMP) browser-deps
 endif
 
-.PHONY: help report test lab bench sample-data clean browser-deps
+.PHONY: help report test lab lock bench sample-data clean browser-deps
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@# pip compiles what it installs, but not an editable package: without this, where bytecode is not written
 	@# (PYTHONDONTWRITEBYTECODE), every kernel compiles the package as it starts (0.05 s of a cold briefing).
 	$(BIN)/python -m compileall -q lib
@@ -44,8 +53,13 @@ $(AXE): package.json package-lock.json
 	@touch $@
 
 lab: $(STAMP) ## Open JupyterLab on the notebooks
-	$(BIN)/python -m pip install --quiet -e ".[lab]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LAB_LOCK)
 	$(BIN)/jupyter lab notebooks/
+
+lock: ## Re-pin requirements.lock from pyproject.toml (and requirements-lab.lock; newest releases: LOCK_ARGS=--upgrade)
+	@test -x $(UV) || { $(PYTHON) -m venv $(VENV)/lock-tools && $(VENV)/lock-tools/bin/python -m pip install --quiet uv==$(UV_VERSION); }
+	$(UV) pip compile pyproject.toml --extra test $(LOCK_FLAGS) $(LOCK_ARGS) --output-file $(LOCK)
+	$(UV) pip compile pyproject.toml --extra test --extra lab --constraint $(LOCK) $(LOCK_FLAGS) $(LOCK_ARGS) --output-file $(LAB_LOCK)
 
 bench: $(STAMP) ## Time a year of briefings against plain papermill and the no-notebook floor (options: BENCH_ARGS=--help)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)

@@ -14,7 +14,6 @@ from openpyxl import load_workbook
 import broken_returns
 from briefing.register import FREQUENCIES, POLARITIES, load_register, register_directorates
 from briefing.returns import CORPORATE, load_period
-from briefing.workbook import CUT_ROWS
 
 PERIOD = "2022-07"
 
@@ -96,9 +95,12 @@ def test_corporate_sheets_match_their_cells(returns, data_dir, sheet, table, col
 
 # A month read as history: its money lines not read -------------------------------------------------
 
-def _pushed_down(sheet: str, rows: int = CUT_ROWS + 5, header: dict | None = None):
+FAR_DOWN = 25  # rows: a header row well below a sheet's first screen
+
+
+def _pushed_down(sheet: str, rows: int = FAR_DOWN, header: dict | None = None):
     """A break moving a sheet's header and lines ``rows`` rows down, under rows of cells holding only spaces
-    (below the rows a cut sheet has read), and typing ``header`` (``{"B": "Forecast"}``) into its header row."""
+    , and typing ``header`` (``{"B": "Forecast"}``) into its header row."""
     def change(worksheet):
         worksheet.insert_rows(1, rows)
         for row in range(1, rows + 1):
@@ -114,13 +116,13 @@ HISTORY_BREAKS = [*((case.name, case.breaks) for case in broken_returns.CASES),
                    _pushed_down("Finance", header={"C": "Forecast"})(broken_returns.HEALTH)),
                   ("savings header far down, a column missing",
                    _pushed_down("Savings", header={"B": "Planned"})(broken_returns.CHILDREN)),
-                  ("savings header just within the rows read", _pushed_down("Savings", CUT_ROWS - 1,
+                  ("savings header a little down", _pushed_down("Savings", 3,
                                                                            {"B": "Planned"})(broken_returns.ADULTS))]
 
 
 @pytest.mark.parametrize("name, breaks", HISTORY_BREAKS, ids=[name for name, _ in HISTORY_BREAKS])
 def test_a_month_read_as_history_has_the_measures_and_usable_returns_it_has_when_read_whole(name, breaks, tmp_path):
-    """Every broken return of the corpus, and headers below the rows a cut sheet reads: the same measures,
+    """Every broken return of the corpus, and headers far down their sheets: the same measures,
     the same returns invalid (for the same reason), the same files; no finance or savings lines."""
     data = broken_returns.copy_data(tmp_path / "data")
     breaks(data)
@@ -128,8 +130,8 @@ def test_a_month_read_as_history_has_the_measures_and_usable_returns_it_has_when
         directorates = register_directorates(data, PERIOD)
     except Exception:  # noqa: BLE001 - a case breaking the register: the returns are read for every directorate
         directorates = register_directorates(broken_returns.DATA_DIR, PERIOD)
-    whole = load_period.__wrapped__(data, PERIOD, directorates)  # not remembered: each read here is fresh
-    history = load_period.__wrapped__(data, PERIOD, directorates, lines=False)
+    whole = load_period(data, PERIOD, directorates)
+    history = load_period(data, PERIOD, directorates, lines=False)
     assert history.invalid == whole.invalid
     assert history.files == whole.files
     pd.testing.assert_frame_equal(history.performance, whole.performance)

@@ -1,6 +1,5 @@
 """Reading return sheets: header matching, cell references, and errors that say where."""
 import datetime as dt
-import zipfile
 
 import pandas as pd
 import pytest
@@ -8,7 +7,7 @@ import pytest
 from briefing.money import pence_from_millions
 from briefing.problems import ReturnError
 from briefing.returns import FINANCE, PERFORMANCE
-from briefing.workbook import (CUT_ROWS, Column, SheetSpec, Workbook, _blank, _convert, _first_rows, cell_ref,
+from briefing.workbook import (Column, SheetSpec, Workbook, _blank, _convert, cell_ref,
                                column_letter, normalise_header, read_sheet)
 
 
@@ -172,49 +171,3 @@ def test_a_sheet_of_headers_only_reads_as_no_rows(xlsx):
     pd.testing.assert_frame_equal(table, row_by_row(book, MESSY, expected_problems))
     assert table.empty and problems == expected_problems == []
     assert str(table["amount"].dtype) == "Int64" and str(table["count"].dtype) == "float64"
-
-
-def test_a_cut_sheet_reads_as_the_first_rows_of_the_whole_sheet(xlsx):
-    """Only the rows a cut sheet keeps are read, each cell as the whole workbook reads it; other sheets whole."""
-    lines = [["Service area", "Latest budget £m", "Forecast outturn £m"],
-             *([f"Line {i} & <more>", i * 0.1, "=1/0" if i == 7 else i] for i in range(60))]
-    path = xlsx("Cut.xlsx", {"Cover": [["Item", "Value"], ["Period", "2022-07"]], "Finance": lines})
-    whole, cut = Workbook.open(path), Workbook.open(path, cut=[" finance "])  # named as find_sheet matches names
-    assert cut.cut == {"Finance"} and whole.cut == frozenset()
-    assert cut.rows("Finance") == whole.rows("Finance")[:CUT_ROWS] and len(whole.rows("Finance")) == 61
-    assert cut.rows("Cover") == whole.rows("Cover")
-    short = xlsx("Short.xlsx", {"Finance": lines[:CUT_ROWS]})
-    assert Workbook.open(short, cut=["Finance"]).rows("Finance") == Workbook.open(short).rows("Finance"), \
-        "a sheet with no more rows is read whole"
-
-
-def test_a_sheet_is_cut_after_its_last_row_kept_however_its_xml_is_prefixed():
-    xml = b'<x:worksheet><x:sheetData><x:row r="1"><x:c/></x:row><x:row r="2"/><x:row r="3"></x:row>' \
-          b'<x:row r="4"></x:row></x:sheetData><x:mergeCells/></x:worksheet>'
-    assert _first_rows(xml, 2) == b'<x:worksheet><x:sheetData><x:row r="1"><x:c/></x:row><x:row r="2"/>' \
-                                  b'<x:row r="3"></x:row></x:sheetData><x:mergeCells/></x:worksheet>'
-    assert _first_rows(xml, 3) == xml and _first_rows(xml.replace(b"</x:sheetData>", b""), 1) == xml.replace(
-        b"</x:sheetData>", b""), "nothing to cut, or no end of the cells found: the sheet is left whole"
-
-
-@pytest.mark.parametrize("declaration", ['<!DOCTYPE workbook [<!ENTITY a "b">]>', "<!DOCTYPE workbook>"])
-def test_a_workbook_whose_sheet_list_declares_a_dtd_is_read_cut_as_it_is_read_whole(xlsx, tmp_path, declaration):
-    """Cutting a sheet needs the workbook's list of sheets: where that is refused as unsafe, nothing is cut,
-    and the workbook is opened, or refused, as it is without cutting."""
-    source = xlsx("Plain.xlsx", {"Finance": [["Service area", "Latest budget £m"], *([f"L{i}", i] for i in range(40))]})
-    path = tmp_path / "Declared.xlsx"
-    with zipfile.ZipFile(source) as src, zipfile.ZipFile(path, "w") as out:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename == "xl/workbook.xml":
-                start = data.index(b"?>") + 2 if data.startswith(b"<?xml") else 0
-                data = data[:start] + declaration.encode() + data[start:]
-            out.writestr(info, data)
-
-    def outcome(**cut):
-        try:
-            return Workbook.open(path, **cut).rows("Finance")
-        except ReturnError as refused:
-            return refused.problem.message
-    whole, cut = outcome(), outcome(cut=["Finance"])
-    assert cut == whole if isinstance(whole, str) else cut in (whole, whole[:CUT_ROWS])

@@ -13,16 +13,8 @@ briefing draws nothing.
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
 import io
-import os
-import pickle
-import signal
-import sys
-import tempfile
-import time
-import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -35,7 +27,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .money import format_millions, millions
-from .params import DRAW_AHEAD_VARIABLE
 from .tables import Table, element_id
 
 try:  # the Analysis Function style and palette, when afcharts is installed
@@ -83,9 +74,7 @@ class Chart:
 
     @cached_property
     def png(self) -> bytes:
-        ahead = vars(self).pop("_drawer", None)  # see ``draw_ahead``
-        drawn = ahead[0].take(ahead[1]) if ahead else None
-        return drawn if drawn is not None else render(self.draw, *self.size)
+        return render(self.draw, *self.size)
 
     @property
     def element_id(self) -> str:
@@ -485,118 +474,3 @@ def savings_chart(savings: pd.DataFrame, table_key: str | None = None) -> Chart:
                   source="directorate returns, Savings sheets")
     return Chart("chart-savings", title, "Planned savings and those forecast to be delivered, £m.", alt, draw,
                  (8.0, max(3.0, 0.6 * len(labels) + 1.6)), table, table_key)
-
-
-# Drawing ahead --------------------------------------------------------------------------
-
-DRAW_AHEAD_TIMEOUT = 30  # seconds the copy may take (its charts take about 1 s) before they are drawn here instead
-
-
-def draw_ahead(charts: list[Chart]) -> None:
-    """Start drawing ``charts`` in a copy of this process (``os.fork``), so they are ready when shown.
-
-    Only where ``BRIEFING_DRAW_AHEAD=1`` says a core is spare (``briefing run``
-    building one document at a time sets it for its kernel): a cold corporate
-    briefing spends a third of its time drawing six charts, and the copy draws
-    the later sections' charts while this process shows the first. The copy
-    starts with everything this one holds, draws with the same code and data,
-    writes the PNGs to a file and ends. A chart the copy did not draw (it
-    failed, it raised a warning, or it took over ``DRAW_AHEAD_TIMEOUT``
-    seconds) is drawn here when shown, as it would have been anyway.
-    """
-    todo = [chart for chart in charts if "png" not in vars(chart) and "_drawer" not in vars(chart)]
-    if not todo or os.environ.get(DRAW_AHEAD_VARIABLE) != "1" or not hasattr(os, "fork"):
-        return
-    for earlier in [d for d in _DRAWERS if d.ended()]:  # copies whose charts were never shown
-        _DRAWERS.remove(earlier)
-    try:
-        drawer = _Drawer(todo)
-    except OSError:  # no process or temporary file to be had: every chart is drawn here, as without a spare core
-        return
-    _DRAWERS.append(drawer)
-    for index, chart in enumerate(todo):
-        vars(chart)["_drawer"] = (drawer, index)
-
-
-_DRAWERS: list["_Drawer"] = []
-
-
-class _Drawer:
-    """A forked copy of the process drawing charts into a file, and the PNGs it drew."""
-
-    def __init__(self, charts: list[Chart]):
-        handle, self.path = tempfile.mkstemp(prefix="briefing-charts-", suffix=".pickle")
-        os.close(handle)
-        self.drawn: dict[int, bytes] | None = None
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)  # "multi-threaded, use of fork()": see _draw
-                self.pid = os.fork()
-        except OSError:
-            os.unlink(self.path)
-            raise
-        if self.pid == 0:
-            _draw(charts, self.path)  # never returns
-        self.deadline = time.monotonic() + DRAW_AHEAD_TIMEOUT
-
-    def ended(self) -> bool:
-        """Whether the copy has ended (and is reaped, its file removed); its PNGs are then taken or dropped."""
-        try:
-            if self.drawn is None and os.waitpid(self.pid, os.WNOHANG) == (0, 0):
-                return False
-        except ChildProcessError:  # reaped already: it has ended
-            pass
-        if self.drawn is None:
-            self.drawn = {}
-            with contextlib.suppress(OSError):
-                os.unlink(self.path)
-        return True
-
-    def take(self, index: int) -> bytes | None:
-        """The PNG of the ``index``-th chart, once the copy has ended; None if it did not draw it."""
-        if self.drawn is None:
-            self.drawn = self._collect()
-        return self.drawn.get(index)
-
-    def _collect(self) -> dict[int, bytes]:
-        try:
-            while (ended := os.waitpid(self.pid, os.WNOHANG)) == (0, 0):
-                if time.monotonic() > self.deadline:
-                    os.kill(self.pid, signal.SIGKILL)
-                    os.waitpid(self.pid, 0)
-                    return {}
-                time.sleep(0.002)
-            if ended[1] != 0:
-                return {}
-            with open(self.path, "rb") as source:
-                return pickle.load(source)
-        except (OSError, EOFError, pickle.UnpicklingError):
-            return {}
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(self.path)
-
-
-def _draw(charts: list[Chart], path: str) -> None:
-    """In the copy: draw each chart and write the PNGs to ``path``, then end the process at once.
-
-    The copy has only this thread (a kernel's other threads are not copied),
-    so it touches nothing they own: no output (stdout and stderr go nowhere),
-    no messages; a chart that raises a warning is left for the original to
-    draw, so that the warning is shown there as it always was.
-    """
-    code = 1
-    try:
-        sys.stdout = sys.stderr = open(os.devnull, "w")
-        drawn = {}
-        for index, chart in enumerate(charts):
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                png = render(chart.draw, *chart.size)
-            if not caught:
-                drawn[index] = png
-        with open(path, "wb") as out:
-            pickle.dump(drawn, out, protocol=pickle.HIGHEST_PROTOCOL)
-        code = 0
-    finally:
-        os._exit(code)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import atexit
 import os
 import sys
 import time
@@ -87,8 +86,9 @@ def cmd_run(args) -> int:
         workers = min(workers, 1 if args.latest else len({p for spec in args.periods for p in period_range(spec)}))
     started = time.perf_counter()
     try:
-        results = run_jobs(plan, workers=workers, fresh_kernel=args.fresh_kernel,
-                           fail_fast=args.fail_fast, progress=not args.no_progress and sys.stderr.isatty())
+        results = run_jobs(plan, workers=workers, fresh_kernel=args.fresh_kernel, fail_fast=args.fail_fast,
+                           progress=not args.no_progress and sys.stderr.isatty(),
+                           prepare=_preparer(args.params, str(settings.data_dir), args.compare_to))
     except _Refused:
         return 1
     except KeyboardInterrupt:  # Ctrl-C: the kernels and workers are stopped by now, nothing half-written published
@@ -106,6 +106,23 @@ def cmd_run(args) -> int:
     print(f"{len(results) - len(failed)} built, {len(failed)} failed, in {elapsed:.1f} s "
           f"({len(periods)} period{'s' if len(periods) != 1 else ''})")
     return 1 if failed else 0
+
+
+def _preparer(params_file: str | None, data_dir: str, compare_to: str | None):
+    """``prepare(period, folder)`` for ``batch.run_jobs``: each period's briefing built once for its documents,
+    with the notebooks' own parameters, every return read once for the whole run (``readcache``)."""
+    from .document import check_parameters, prepare_briefing
+    from .readcache import ReadCache
+
+    cache = ReadCache()
+
+    def prepare(period: str, folder: Path) -> Path | None:
+        try:
+            run = check_parameters(period, compare_to, data_dir, None, params_file)
+            return prepare_briefing(run, folder / f"{period}.pickle", cache)
+        except Exception:  # noqa: BLE001 - each notebook then builds the period itself, and says what is wrong
+            return None
+    return prepare
 
 
 class _Refused(Exception):
@@ -180,19 +197,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    """The ``briefing`` command: ``main``, then an exit without the interpreter's teardown.
-
-    By the time ``main`` returns every document is written and closed, the
-    kernels are shut down and their folders removed, so tearing down the
-    modules the command loaded (pandas, zmq, nbconvert) only costs time:
-    0.2 to 0.4 s, a tenth of a cold corporate briefing. Exit handlers still run.
-    An error that escapes ``main`` ends the command the ordinary way, with its traceback.
-    """
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    atexit._run_exitfuncs()
-    os._exit(code)
+    """The ``briefing`` command."""
+    sys.exit(main())
 
 
 if __name__ == "__main__":

@@ -7,14 +7,15 @@ computed in a notebook. ``build_briefing`` is also what the benchmark's
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+import pickle
+from dataclasses import dataclass, field, replace
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
-from . import charts, finance, performance
+from . import checks, finance, finance_tables, performance, performance_tables
 from .manifest import build_manifest, write_manifest
 from .money import format_millions, pct_text
 from .params import Settings, load_settings
@@ -22,11 +23,13 @@ from .periods import label, parse_period
 from .problems import Problem, ReturnError
 from .ratings import RED, add_direction_of_travel, rate_periods
 from .register import load_register, register_problems
-from .returns import PeriodReturns, available_periods, history_periods, read_history
+from .readcache import ReadCache
+from .returns import PeriodReturns, available_periods, read_history
 from .charts import Chart
-from .cache import CopiedOnUse, remembered, worked_out_once
 from .index import document_title
-from .tables import Table, write_workbook
+from .outputs import atomic_path
+from .spreadsheet import write_workbook
+from .tables import Table
 from .validation import returns_with_errors, validated
 
 
@@ -74,8 +77,6 @@ def check_parameters(period: str, compare_to: str | None = None, data_dir: str |
     elif compare_to not in periods:
         parse_period(compare_to)
     out = Path(output_dir) if output_dir else settings.output_dir / period
-    if directorate is not None:
-        _check_directorate(directorate, list(dict.fromkeys(load_register(settings.data_dir, period)["directorate"])))
     return Run(settings, period, compare_to, out, directorate)
 
 
@@ -91,8 +92,9 @@ class Briefing:
 
     run: Run
     register: pd.DataFrame
-    returns: Mapping[str, PeriodReturns]  # by period: a ``CopiedOnUse`` in a briefing built here
+    returns: Mapping[str, PeriodReturns]  # by period, oldest first
     register_issues: list[Problem] = field(default_factory=list)
+    registers: Mapping[str, pd.DataFrame] = field(default_factory=dict)  # the register governing each period
 
     @property
     def period(self) -> str:
@@ -114,8 +116,8 @@ class Briefing:
     @cached_property
     def rated_history(self) -> pd.DataFrame:
         """Every measure rated in every loaded period, with direction of travel."""
-        periods = [(_register_for(self.run.data_dir, period, self.register, self.period), returns.performance,
-                    period, returns.invalid) for period, returns in self.returns.items()]
+        periods = [(self.registers.get(period, self.register), returns.performance, period, returns.invalid)
+                   for period, returns in self.returns.items()]
         return add_direction_of_travel(rate_periods(periods, self.run.settings.amber_tolerance_pct))
 
     @cached_property
@@ -128,14 +130,28 @@ class Briefing:
     def problems(self) -> list[Problem]:
         return [*self.register_issues, *self.current.problems]
 
+    @cached_property
+    def finance(self) -> finance.FinancePosition:
+        """This period's financial position (``finance.finance_position``): every figure the finance tables,
+        the checks, the narrative and the headlines of the period's documents show, worked out once for this
+        Briefing and read by all of them."""
+        return finance.finance_position(self.returns, self.period, self.run.compare_to, self.directorates,
+                                        self.run.settings.finance_tolerance_pct)
+
+    @cached_property
+    def checks(self) -> pd.DataFrame:
+        """Every finance check of the period, failures first (``checks.checks``): the Checks section and
+        tables.xlsx both show them."""
+        return checks.checks(self.current, self.finance, self.run.settings.variance_check_m)
+
     # Sections ---------------------------------------------------------------
 
     @cached_property
     def _sections(self) -> dict[str, "Section"]:
         from . import quality
-        builders = {"performance": ("Performance", performance.tables),
-                    "finance": ("Financial position", finance.tables),
-                    "checks": ("Checks", finance.check_tables),
+        builders = {"performance": ("Performance", performance_tables.tables),
+                    "finance": ("Financial position", finance_tables.tables),
+                    "checks": ("Checks", finance_tables.check_tables),
                     "quality": ("Data quality", quality.tables)}
         return build_sections({key: (heading, builder(self)) for key, (heading, builder) in builders.items()})
 
@@ -150,7 +166,7 @@ class Briefing:
         and, last, every finance check line (the Checks section shows only the
         failures).
         """
-        return [*section_tables(self._sections.values()), finance.all_checks_table(self)]
+        return [*section_tables(self._sections.values()), finance_tables.all_checks_table(self)]
 
     def for_directorate(self, directorate: str) -> "DirectorateBriefing":
         """One directorate's own briefing, drawn from this period's figures."""
@@ -167,11 +183,11 @@ class Briefing:
         """The headline figures, as sentences: measures and RAG counts, the Red count's change,
         the directorates' forecast variance and the forecast general balances."""
         items = rag_headlines(self.ratings, self._compared_ratings(), self.period, self.run.compare_to)
-        position = finance.directorate_position(self.current, self.comparison, self.directorates).iloc[-1]
+        position = self.finance.position.iloc[-1]
         unusable = ", ".join(self.current.invalid)
         items.append(variance_headline(position, "Directorates", self.run.compare_to,
                                        f"no usable return from {unusable}" if unusable else ""))
-        balances = finance.general_balances(self.current, self.directorates)["amount"]
+        balances = self.finance.balances["amount"]
         if balances.iloc[2:5].notna().all():
             forecast, level, gap = (int(v) for v in balances.iloc[2:5])
             items.append(f"{format_millions(forecast)} forecast general balances at 31 March, "
@@ -186,17 +202,11 @@ class Briefing:
         return items
 
     def _compared_ratings(self) -> pd.DataFrame | None:
-        """The ratings of the period compared with, if it was rated: worked out once for every document of
-        the period (each directorate's headline looks at them)."""
+        """The ratings of the period compared with, if it was rated."""
         compare_to = self.run.compare_to
         history = self.rated_history
-        if not compare_to:
-            return None
-
-        def pick() -> pd.DataFrame | None:
-            chosen = history["period"] == compare_to
-            return history[chosen] if chosen.any() else None
-        return worked_out_once(self, "compared ratings", (compare_to,), (history,), pick)
+        chosen = history["period"] == compare_to
+        return history[chosen] if compare_to and chosen.any() else None
 
     def header(self) -> "PageHeader":
         """The top of the briefing: its title, the headline figures and a contents list of the sections."""
@@ -293,14 +303,8 @@ class PageHeader(HTML):
 def page_header(title: str, subtitle_html: str, headlines: list[str], sections, invalid: dict[str, str],
                 flawed: dict[str, int] | None = None) -> PageHeader:
     """The document's ``<header>``: the one ``<h1>``, a subtitle, a notice of unusable returns and of
-    returns with errors (``flawed``: return → errors), the headline figures and the contents list.
-
-    The header is the first thing a document shows, so this is where the
-    charts of every section after the first start being drawn ahead, where a
-    core is spare (``charts.draw_ahead``), while the first section is shown.
-    """
+    returns with errors (``flawed``: return → errors), the headline figures and the contents list."""
     sections = list(sections)
-    charts.draw_ahead([item for section in sections[1:] for item in section.items if isinstance(item, Chart)])
     notice = ""
     if invalid:
         named = "; ".join(f"{html.escape(who)} ({html.escape(why)})" for who, why in invalid.items())
@@ -331,7 +335,7 @@ def rag_headlines(ratings: pd.DataFrame, compared: pd.DataFrame | None, period: 
     statuses = {s: int(counts[s]) for s in ("Green", "Amber", "Red", "Monitoring only")}
     total = int(counts["Total"])
     items = [f"{total} measure{'s' if total != 1 else ''} reported in {label(period)}: "
-             f"{performance.count_phrase(statuses)}" if total else f"No measures reported in {label(period)}"]
+             f"{performance_tables.count_phrase(statuses)}" if total else f"No measures reported in {label(period)}"]
     red = statuses[RED]
     line = f"{red} Red"
     if compared is not None:
@@ -377,8 +381,8 @@ class DirectorateBriefing:
     @cached_property
     def _sections(self) -> dict[str, Section]:
         b, d = self.briefing, self.directorate
-        return build_sections({"performance": ("Measures and exceptions", performance.directorate_tables(b, d)),
-                               "finance": ("Finance and savings", finance.directorate_tables(b, d))})
+        return build_sections({"performance": ("Measures and exceptions", performance_tables.directorate_tables(b, d)),
+                               "finance": ("Finance and savings", finance_tables.directorate_tables(b, d))})
 
     def section(self, key: str) -> Section:
         """One section of the directorate's briefing (performance, finance), ready to display."""
@@ -394,7 +398,7 @@ class DirectorateBriefing:
         items = rag_headlines(b.ratings[b.ratings["directorate"] == d],
                               None if compared is None else compared[compared["directorate"] == d],
                               b.period, b.run.compare_to)
-        position = finance.directorate_position(b.current, b.comparison, b.directorates)
+        position = b.finance.position
         row = position[position["directorate"] == d]
         if len(row):
             items.append(variance_headline(row.iloc[0], d, b.run.compare_to))
@@ -417,55 +421,57 @@ def _register_path(data_dir: Path, period: str) -> Path:
     return register_path(data_dir, period)
 
 
-_REGISTERS: dict[tuple, pd.DataFrame] = {}
-
-
-def _register_for(data_dir: Path, period: str, current_register: pd.DataFrame, current_period: str) -> pd.DataFrame:
+def _register_for(data_dir: Path, period: str, current_register: pd.DataFrame, current_period: str,
+                  cache: ReadCache | None) -> pd.DataFrame:
     """The register governing ``period``: the current one within its year, else that year's own."""
     from .periods import financial_year
     if financial_year(period) == financial_year(current_period):
         return current_register
     try:
-        return load_register(data_dir, period)
+        return load_register(data_dir, period, cache=cache)
     except ReturnError:
         return current_register
 
 
-def build_briefing(run: Run) -> Briefing:
-    """Load the register and the returns of the last twelve months up to ``run.period``.
+def build_briefing(run: Run, prepared: str | None = None, cache: ReadCache | None = None) -> Briefing:
+    """The briefing of ``run.period``: its register and the returns of the twelve months up to it, validated.
 
     Twelve months back is enough to find every measure's previous due period
     (an annual measure's is a year earlier) and the year-to-date months.
-    The documents of one period (the corporate briefing and each directorate's)
-    share what is loaded and rated: see ``_loaded_briefing``.
+    ``prepared`` is the file where ``prepare_briefing`` saved this period's
+    briefing (the batch does, once for all the period's documents): it is
+    loaded rather than built again. ``cache``: see ``readcache``.
     """
-    briefing = _loaded_briefing(run.settings, run.period, run.compare_to)
-    briefing.run = run
-    return briefing
-
-
-def _briefing_inputs(settings: Settings, period: str, compare_to: str | None) -> list[Path]:
-    """Every file and folder a briefing is read from: the registers, the list of periods, each period's returns."""
-    data = Path(settings.data_dir)
-    return [data / "register", data / "returns",
-            *(data / "returns" / p for p in history_periods(period, compare_to))]
-
-
-@remembered(_briefing_inputs, size=2)
-def _loaded_briefing(settings: Settings, period: str, compare_to: str | None) -> Briefing:
-    """A briefing loaded and rated, remembered (see ``cache``) so that each document of the period gets a copy.
-
-    The ratings are worked out here, once, because every document shows
-    them; if they cannot be, each document meets the error where it uses them.
-    """
-    run = Run(settings, period, compare_to, settings.output_dir / period)
-    register, register_issues, returns = read_history(run.data_dir, period, compare_to)
+    if prepared:
+        return _load_prepared(run, Path(prepared))
+    register, register_issues, returns = read_history(run.data_dir, run.period, run.compare_to, cache)
     register_issues += register_problems(register)
-    returns[period] = validated(register, returns[period], {p: r for p, r in returns.items() if p < period},
-                                settings)
-    briefing = Briefing(run, register, CopiedOnUse(returns), register_issues)
-    try:
-        briefing.rated_history
-    except Exception:  # noqa: BLE001 - raised again, in its own cell, when a document asks for the ratings
-        pass
+    returns[run.period] = validated(register, returns[run.period],
+                                    {p: r for p, r in returns.items() if p < run.period}, run.settings)
+    registers = {p: _register_for(run.data_dir, p, register, run.period, cache) for p in returns}
+    return Briefing(run, register, returns, register_issues, registers)
+
+
+def prepare_briefing(run: Run, path: Path, cache: ReadCache | None = None) -> Path:
+    """Build the period's briefing, work out what every document of the period shows (the ratings, the
+    finance position, the checks), and save it to ``path`` for the period's notebooks to load
+    (their ``prepared`` parameter): the batch's way of computing a period once for all its documents."""
+    briefing = build_briefing(run, cache=cache)
+    for shared in ("rated_history", "finance", "checks"):
+        getattr(briefing, shared)
+    with atomic_path(path) as partial, open(partial, "wb") as out:
+        pickle.dump(briefing, out, protocol=pickle.HIGHEST_PROTOCOL)
+    return Path(path)
+
+
+def _load_prepared(run: Run, path: Path) -> Briefing:
+    """The briefing ``prepare_briefing`` saved, given this ``run``; refused if it was built for another one."""
+    with open(path, "rb") as source:
+        briefing = pickle.load(source)
+    built, wanted = briefing.run, run
+    if (built.period, built.compare_to, replace(built.settings, output_dir=None)) != \
+            (wanted.period, wanted.compare_to, replace(wanted.settings, output_dir=None)):
+        raise RunError(f"{path} holds the briefing of another run ({built.period}, compared with "
+                       f"{built.compare_to}); build it again without `prepared`")
+    briefing.run = run
     return briefing

@@ -1,7 +1,8 @@
-"""The run manifest: every input with its SHA-256, the parameters, and the software versions.
+"""The run manifest: every input with its SHA-256, the parameters, the software versions and the lock file.
 
 With it, anyone can tell exactly which returns a briefing was built from and
-re-run it to the same result.
+re-run it to the same result: the lock file's SHA-256 names the exact set of
+pinned packages (requirements.lock) the environment was installed from.
 """
 from __future__ import annotations
 
@@ -14,9 +15,13 @@ from importlib import metadata
 from pathlib import Path
 
 from .outputs import write_text
+from .paths import PROJ_ROOT
 
 PACKAGES = ("briefing", "pandas", "numpy", "matplotlib", "afcharts", "python-calamine", "openpyxl",
-            "pandera", "papermill", "nbclient", "nbconvert", "ipykernel")
+            "xlsxwriter", "pandera", "papermill", "nbclient", "nbconvert", "ipykernel")
+# What `make` installs the environment from (pinned versions with hashes); absent where the
+# package was installed some other way, e.g. from a wheel.
+LOCK_FILE = PROJ_ROOT / "requirements.lock"
 
 
 def sha256(path: Path) -> str:
@@ -39,8 +44,20 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def lock_file(path: Path | None = None) -> dict | None:
+    """The lock file's name (relative to the project root) and SHA-256, or None if there is none."""
+    path = Path(LOCK_FILE if path is None else path)
+    if not path.is_file():
+        return None
+    try:
+        name = str(path.resolve().relative_to(PROJ_ROOT))
+    except ValueError:
+        name = str(path)
+    return {"path": name, "sha256": sha256(path)}
+
+
 def build_manifest(inputs: list[Path], data_dir: Path, parameters: dict, outputs: list[str]) -> dict:
-    """The manifest as a dict: inputs relative to the data folder, parameters, versions, outputs."""
+    """The manifest as a dict: inputs relative to the data folder, parameters, versions, lock file, outputs."""
     data_dir = Path(data_dir).resolve()
     files = []
     for path in sorted(set(Path(p).resolve() for p in inputs)):
@@ -56,6 +73,7 @@ def build_manifest(inputs: list[Path], data_dir: Path, parameters: dict, outputs
         "inputs": files,
         "outputs": outputs,
         "software": package_versions(),
+        "lock_file": lock_file(),
         "command": " ".join(sys.argv[:1]),
     }
 

@@ -10,15 +10,6 @@ from .paths import DEFAULT_PARAMS, PROJ_ROOT
 from .periods import parse_period
 
 
-# Set to "1" in a kernel's environment by ``briefing run`` when the kernel has a core to spare, so
-# that its charts are drawn ahead in a second process (``charts.draw_ahead``). Not a setting: it says
-# what the machine can do, and changes nothing a document shows.
-DRAW_AHEAD_VARIABLE = "BRIEFING_DRAW_AHEAD"
-# Set by ``briefing run`` with several workers in each kernel's environment: the private folder where the
-# kernels share the months of returns they read (``cache.shared_value``). Not a setting either.
-SHARED_VARIABLE = "BRIEFING_SHARED_MEMORY"
-
-
 class ParamsError(ValueError):
     """A parameter file or value that cannot be used."""
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .cache import remembered
 from .periods import financial_year
 from .problems import Problem, ReturnError
+from .readcache import ReadCache, read_through
 from .workbook import Column, SheetSpec, Workbook, read_sheet
 
 FREQUENCIES = ("Monthly", "Quarterly", "Termly", "Six-monthly", "Annual")
@@ -33,16 +33,17 @@ def register_path(data_dir: Path, period: str) -> Path:
     return Path(data_dir) / "register" / f"{financial_year(period)}.xlsx"
 
 
-def load_register(data_dir: Path, period: str, problems: list[Problem] | None = None) -> pd.DataFrame:
+def load_register(data_dir: Path, period: str, problems: list[Problem] | None = None,
+                  cache: ReadCache | None = None) -> pd.DataFrame:
     """Read the financial year's register and derive how each measure is rated.
 
     Adds ``target_value`` (the numeric target, NaN for a text target),
     ``judgement`` (a text target, rated by the director's Reported RAG) and
     ``cumulative`` as a boolean. Raises ReturnError when the register cannot be
-    used at all; per-row problems go to ``problems``.
+    used at all; per-row problems go to ``problems``. ``cache``: see ``readcache``.
     """
     path = register_path(data_dir, period)
-    table, found = _read_register(path)
+    table, found = read_through(cache, path, "register", lambda: _read_register(path))
     if problems is not None:
         problems.extend(found)
     if table is None:
@@ -50,13 +51,8 @@ def load_register(data_dir: Path, period: str, problems: list[Problem] | None = 
     return table
 
 
-@remembered(lambda path: [path], size=4)
 def _read_register(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """The register table read from ``path`` (None when its sheet is unusable) and the problems found reading it.
-
-    Remembered, so a batch run reads each year's register once however many
-    documents and months of history need it.
-    """
+    """The register table read from ``path`` (None when its sheet is unusable) and the problems found reading it."""
     problems: list[Problem] = []
     book = Workbook.open(path, f"register/{path.name}")
     table = read_sheet(book, MEASURES, problems)

@@ -13,11 +13,10 @@ from typing import Collection
 
 import pandas as pd
 
-from .cache import export, forget_all, remembered
-from .params import load_settings
 from .paths import UnsafePathError, safe_child
 from .periods import is_period, parse_period, shift, year_to_date
 from .problems import ERROR, WARNING, Problem, ReturnError
+from .readcache import ReadCache, read_through
 from .register import load_register
 from .workbook import Column, SheetSpec, Workbook, cell_ref, read_sheet
 
@@ -140,12 +139,34 @@ def _check_cover(book: Workbook, who: str, period: str, problems: list[Problem])
                                 f"return says it is from {named['value']!r}", f"Directorate {who!r}"))
 
 
-def _read_workbook(folder: Path, who: str, period: str, sheets: dict[str, SheetSpec],
-                   out: PeriodReturns, headers_only: Collection[str] = ()) -> dict[str, pd.DataFrame] | None:
-    """Read one return's sheets; record why and return None when it cannot be used.
+def read_return(path: Path, who: str, period: str, sheets: dict[str, SheetSpec]) -> tuple:
+    """Read one return's ``sheets``: ``(tables, problems, why unusable)``.
 
-    Of the sheets named in ``headers_only`` only the header row is read (see
-    ``_read_header``): each is given as a table with no rows if usable.
+    ``tables`` is None when the workbook cannot be opened at all; a sheet that
+    is missing or lacks a required column is None in it. ``why unusable`` is
+    the first error that makes the return unusable (its cover naming another
+    period or directorate, a required sheet it lacks), or None.
+    """
+    problems: list[Problem] = []
+    try:
+        book = Workbook.open(path, path.name)
+    except ReturnError as err:
+        return None, [err.problem], err.problem.message
+    _check_cover(book, who, period, problems)
+    why = problems[0].message if problems else None
+    tables = {name: read_sheet(book, spec, problems) for name, spec in sheets.items()}
+    if why is None and any(spec.required and tables[name] is None for name, spec in sheets.items()):
+        why = next(p.message for p in problems if p.severity == ERROR)
+    return tables, problems, why
+
+
+def _read_workbook(folder: Path, who: str, period: str, sheets: dict[str, SheetSpec], out: PeriodReturns,
+                   headers_only: Collection[str] = (), cache: ReadCache | None = None) -> dict | None:
+    """Read one return's sheets into ``out``'s problems and files; record why and return None when it
+    cannot be used.
+
+    Of the sheets named in ``headers_only`` only whether they are usable is
+    kept: each is given as a table with no rows if usable.
     """
     try:
         path = safe_child(folder, f"{who}.xlsx")
@@ -154,55 +175,25 @@ def _read_workbook(folder: Path, who: str, period: str, sheets: dict[str, SheetS
                                     "a directorate name that is a plain file name (no '/', '\\' or leading '.')"))
         out.invalid[who] = "name cannot be a file name"
         return None
-    label = path.name
     if not path.exists():
-        out.problems.append(Problem(ERROR, label, None, None, f"no return from {who} for {period}",
-                                    f"{folder.name}/{label}"))
+        out.problems.append(Problem(ERROR, path.name, None, None, f"no return from {who} for {period}",
+                                    f"{folder.name}/{path.name}"))
         out.invalid[who] = "missing"
         return None
     out.files.append(path)
-    try:
-        book = Workbook.open(path, label, cut=[sheets[name].sheet for name in headers_only])
-    except ReturnError as err:
-        out.problems.append(err.problem)
-        out.invalid[who] = err.problem.message
+    tables, problems, why = read_through(cache, path, ("return", who, period, tuple(sheets.items())),
+                                         lambda: read_return(path, who, period, sheets))
+    out.problems.extend(problems)
+    if why is not None:
+        out.invalid[who] = why
+    if tables is None:
         return None
-    before = len(out.problems)
-    _check_cover(book, who, period, out.problems)
-    if len(out.problems) > before:
-        out.invalid[who] = out.problems[before].message
-    tables = {name: _read_header(book, spec, out.problems) if name in headers_only else
-              read_sheet(book, spec, out.problems) for name, spec in sheets.items()}
-    unusable = [name for name, spec in sheets.items() if spec.required and tables[name] is None]
-    if unusable and who not in out.invalid:
-        out.invalid[who] = next(p.message for p in out.problems[before:] if p.severity == ERROR)
-    if who not in out.invalid:
-        _warn_no_lines(label, {name: spec for name, spec in sheets.items() if name not in headers_only}, tables,
-                       out.problems)
+    tables = {name: table.iloc[0:0] if name in headers_only and table is not None else table
+              for name, table in tables.items()}
+    if why is None:
+        _warn_no_lines(path.name, {name: spec for name, spec in sheets.items() if name not in headers_only},
+                       tables, out.problems)
     return tables
-
-
-def _read_header(book: Workbook, spec: SheetSpec, problems: list[Problem]) -> pd.DataFrame | None:
-    """``read_sheet`` of a sheet whose lines are not wanted, only whether it is usable: a table of its columns
-    with no rows, or None (and the problem recorded) exactly when ``read_sheet`` of the whole sheet gives None.
-
-    The workbook was opened with the sheet cut to its first rows
-    (``Workbook.open``): where its header row is among them, that is all
-    ``read_sheet`` looks at to find it usable; where it is not, the whole
-    sheet is read again. What its lines hold (text in a money column...) is
-    not looked at, and not recorded.
-    """
-    found: list[Problem] = []
-    table = read_sheet(book, spec, found)
-    if table is not None:
-        return table.iloc[0:0]
-    sheet = book.find_sheet(spec.sheet)
-    if sheet is not None and sheet in book.cut:  # the header row may be below the rows read: read them all
-        found = []
-        table = read_sheet(Workbook.open(book.path, book.label), spec, found)
-        table = None if table is None else table.iloc[0:0]
-    problems.extend(found)
-    return table
 
 
 LINES_EXPECTED = ("finance", "central", "funding")
@@ -221,9 +212,8 @@ def _warn_no_lines(label: str, sheets: dict[str, SheetSpec], tables: dict, probl
                                     "one row per line under the headers"))
 
 
-@remembered(lambda data_dir, period, directorates, lines=True: [returns_folder(data_dir, period)], size=14,
-            shared=True)
-def load_period(data_dir: Path, period: str, directorates: list[str], lines: bool = True) -> PeriodReturns:
+def load_period(data_dir: Path, period: str, directorates: list[str], lines: bool = True,
+                cache: ReadCache | None = None) -> PeriodReturns:
     """Read every return of ``period``: one workbook per directorate, plus the corporate one.
 
     A directorate whose workbook is missing, unreadable, or lacks a required
@@ -235,8 +225,10 @@ def load_period(data_dir: Path, period: str, directorates: list[str], lines: boo
     directorates' Finance and Savings sheets are only checked to be usable,
     their lines not read: the returns come out with no finance or savings
     lines, and the same measures, the same ``invalid`` returns and the same
-    files as when read whole. Reading those lines is two thirds of the time
-    a large council's month takes to read.
+    files as when read whole: a briefing holds thirteen months, and a large
+    council's month has 50,000 lines.
+
+    ``cache``: see ``readcache``.
     """
     folder = returns_folder(data_dir, period)
     dir_extra = ("directorate",)
@@ -251,7 +243,7 @@ def load_period(data_dir: Path, period: str, directorates: list[str], lines: boo
         return out
     parts: dict[str, list[pd.DataFrame]] = {k: [] for k in DIRECTORATE_SHEETS}
     for who in directorates:
-        tables = _read_workbook(folder, who, period, DIRECTORATE_SHEETS, out, headers_only)
+        tables = _read_workbook(folder, who, period, DIRECTORATE_SHEETS, out, headers_only, cache)
         if tables is None or who in out.invalid:
             continue
         for name, table in tables.items():
@@ -260,7 +252,7 @@ def load_period(data_dir: Path, period: str, directorates: list[str], lines: boo
     for name, frames in parts.items():
         if frames:
             setattr(out, name, pd.concat(frames, ignore_index=True))
-    corporate = _read_workbook(folder, CORPORATE, period, CORPORATE_SHEETS, out)
+    corporate = _read_workbook(folder, CORPORATE, period, CORPORATE_SHEETS, out, cache=cache)
     if corporate is not None and CORPORATE not in out.invalid:
         for name, table in corporate.items():
             if table is not None:
@@ -285,26 +277,18 @@ def history_periods(period: str, compare_to: str | None) -> list[str]:
     return sorted(wanted)
 
 
-def read_history(data_dir: Path, period: str, compare_to: str | None) -> tuple:
+def read_history(data_dir: Path, period: str, compare_to: str | None, cache: ReadCache | None = None) -> tuple:
     """What a briefing of ``period`` reads: the measure register (with what was wrong in it) and the returns
     of each of its ``history_periods`` that has any (``period`` itself always), as
-    ``(register, register problems, {period: PeriodReturns})``.
-
-    The months are read newest first. With several workers (``batch``), each
-    starts at its own share of the periods and the months they both need
-    are read by whichever gets there first (``cache.shared_value``): reading
-    back from its own period, the worker with the later periods reaches the
-    shared months after the other has read them, and the months that worker
-    builds next are the ones the other has read as history.
+    ``(register, register problems, {period: PeriodReturns})``. ``cache``: see ``readcache``.
     """
     register_issues: list[Problem] = []
-    register = load_register(data_dir, period, register_issues)
+    register = load_register(data_dir, period, register_issues, cache)
     directorates = list(dict.fromkeys(register["directorate"]))
     present = set(available_periods(data_dir))
     wanted = [p for p in history_periods(period, compare_to) if p == period or p in present]
     shown = money_periods(period, compare_to)
-    read = {p: load_period(data_dir, p, directorates, lines=p in shown) for p in reversed(wanted)}
-    return register, register_issues, {p: read[p] for p in wanted}
+    return register, register_issues, {p: load_period(data_dir, p, directorates, p in shown, cache) for p in wanted}
 
 
 def money_periods(period: str, compare_to: str | None) -> set[str]:
@@ -312,22 +296,3 @@ def money_periods(period: str, compare_to: str | None) -> set[str]:
     compared with, and the months of its financial year so far (the forecast trend). The other months
     it loads are history: their measures are rated, their money is not shown."""
     return {period, *([compare_to] if compare_to else []), *year_to_date(period)}
-
-
-def read_ahead(parameters: dict, path: Path) -> None:
-    """Read what the briefing of these notebook ``parameters`` will read, and write it to ``path`` for the
-    kernel that builds it to adopt (``cache.export``); then forget it here.
-
-    That is ``read_history`` and the register of each financial year in the
-    history (the ratings of earlier months use their own year's register).
-    """
-    settings = load_settings(parameters.get("params_file"), data_dir=parameters.get("data_dir"))
-    period, compare_to = parameters["period"], parameters.get("compare_to") or settings.compare_to
-    read_history(settings.data_dir, period, compare_to)
-    for earlier in history_periods(period, compare_to):
-        try:
-            load_register(settings.data_dir, earlier)
-        except ReturnError:
-            pass  # the briefing says so itself, where it needs that register
-    export(path)
-    forget_all()

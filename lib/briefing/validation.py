@@ -199,15 +199,15 @@ def due_measures(register: pd.DataFrame, returns: PeriodReturns) -> pd.DataFrame
 def variance_context(lines: pd.DataFrame, tolerance_m: float) -> pd.DataFrame:
     """Add ``variance_agrees``, ``stated_shown`` and ``computed_shown`` to lines that state a variance.
 
-    The arithmetic is the finance checks' own (``finance.stated_variance_checks``);
+    The arithmetic is the finance checks' own (``checks.stated_variance_checks``);
     a line whose budget or forecast is blank is left to the rule on blanks.
     """
     if "stated_variance" not in lines or lines.empty:
         return lines.reset_index(drop=True)
-    from . import finance
+    from . import checks
 
     lines = lines.reset_index(drop=True)
-    _, computed, passed = finance.stated_variances(lines, tolerance_m)
+    _, computed, passed = checks.stated_variances(lines, tolerance_m)
     agrees = (passed | computed.isna()).reindex(lines.index, fill_value=True).astype(bool)
     wrong = ~agrees  # only these are named in a message, so only these are written out in £m
     return lines.assign(variance_agrees=agrees,
@@ -233,13 +233,13 @@ def balances_items(balances: pd.DataFrame) -> pd.DataFrame:
 
 def funding_problems(returns: PeriodReturns, directorates: list[str]) -> list[Problem]:
     """The net operating budget against funding (the finance checks' ``funding_check``), when both are known."""
-    from . import finance
+    from . import checks, finance
 
     if returns.funding.empty or any(d in returns.invalid for d in directorates):
         return []
     council = finance.net_operating_budget(returns, None, directorates)
-    result = finance.funding_check(council, returns.funding)
-    if result["result"] == finance.PASSED or pd.isna(result["figure"]) or pd.isna(result["expected"]):
+    result = checks.funding_check(council, returns.funding)
+    if result["result"] == checks.PASSED or pd.isna(result["figure"]) or pd.isna(result["expected"]):
         return []
     funding = returns.funding
     first, last = funding.iloc[0], funding.iloc[-1]

@@ -6,15 +6,13 @@ cell it came from so any figure in a briefing can be traced back to it.
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import math
 import re
 import zipfile
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Callable, Collection
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -103,67 +101,30 @@ def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
     return paths
 
 
-def _scan_archive(archive: zipfile.ZipFile, limit: int, keep: bool = False) -> tuple[int, dict[str, bytes], dict]:
+def _scan_archive(archive: zipfile.ZipFile, limit: int) -> tuple[int, dict[str, bytes]]:
     """Inflate every member, counting the bytes really produced (sizes in the headers can lie).
 
     Stops as soon as ``limit`` is passed, so a zip bomb costs no more than the
     limit to refuse, in time and (reading in chunks) in memory. Returns the
-    total, the XML of each worksheet that holds an error cell and, with
-    ``keep``, every member's data by name (else nothing). A member whose
-    data does not match its header fails its CRC check and raises
+    total and the XML of each worksheet that holds an error cell. A member
+    whose data does not match its header fails its CRC check and raises
     ``zipfile.BadZipFile``.
     """
     total = 0
     flagged = []
-    kept: dict[str, bytes] = {}
     for info in archive.infolist():
         worksheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
         tail = b""
-        chunks = []
         with archive.open(info) as member:
             while chunk := member.read(1 << 20):
                 total += len(chunk)
                 if total > limit:
-                    return total, {}, {}
-                if keep:
-                    chunks.append(chunk)
+                    return total, {}
                 if worksheet and info.filename not in flagged:
                     if b't="e"' in tail + chunk:
                         flagged.append(info.filename)
                     tail = chunk[-8:]
-        if keep:
-            kept[info.filename] = b"".join(chunks)
-    return total, {name: kept.get(name) or archive.read(name) for name in flagged}, kept
-
-
-CUT_ROWS = 20  # the rows of a cut sheet that are read (see ``Workbook.open``): its header is near its top
-_ROW_END = re.compile(rb"</(?:[\w.-]+:)?row>")
-_SHEET_DATA_END = re.compile(rb"</(?:[\w.-]+:)?sheetData>")
-
-
-def _first_rows(sheet_xml: bytes, rows: int) -> bytes:
-    """A worksheet's XML with only its first ``rows`` rows of cells (all of it if it has no more)."""
-    ends = _ROW_END.finditer(sheet_xml)
-    last = None
-    for _, last in zip(range(rows), ends):  # range first: zip then takes no row end past the last one kept
-        pass
-    if last is None or next(ends, None) is None:
-        return sheet_xml
-    name = sheet_xml.rfind(b"sheetData>")  # the end of the sheet's cells: searched for from the end
-    close = sheet_xml.rfind(b"</", last.end(), name)
-    if close < 0 or not _SHEET_DATA_END.fullmatch(sheet_xml, close, name + len(b"sheetData>")):
-        return sheet_xml
-    return sheet_xml[:last.end()] + sheet_xml[close:]
-
-
-def _cut_package(members: dict[str, bytes], cut: set[str]) -> io.BytesIO:
-    """The workbook's parts again, uncompressed, the worksheets at the paths ``cut`` cut to their first rows."""
-    package = io.BytesIO()
-    with zipfile.ZipFile(package, "w", zipfile.ZIP_STORED) as out:
-        for name, data in members.items():
-            out.writestr(name, _first_rows(data, CUT_ROWS) if name in cut else data)
-    package.seek(0)
-    return package
+    return total, {name: archive.read(name) for name in flagged}
 
 
 def normalise_header(text) -> str:
@@ -203,20 +164,10 @@ class Workbook:
     label: str
     book: CalamineWorkbook = field(repr=False)
     errors: dict[str, dict[tuple[int, int], ExcelError]] = field(default_factory=dict, repr=False)
-    cut: frozenset[str] = frozenset()
 
     @classmethod
-    def open(cls, path: Path, label: str | None = None, cut: Collection[str] = ()) -> "Workbook":
-        """Open ``path`` after refusing what is not a safe, real .xlsx workbook.
-
-        ``cut`` names sheets (matched as ``find_sheet`` matches) of which only
-        the first ``CUT_ROWS`` rows with cells are read: where only their
-        header row matters (is the sheet usable?), not the lines below it.
-        The workbook's parts, inflated to be checked anyway, are handed to
-        calamine with those sheets cut short, so that it never parses their
-        lines; ``cut`` holds the names of the sheets cut. Every cell read is
-        read as in the whole workbook.
-        """
+    def open(cls, path: Path, label: str | None = None) -> "Workbook":
+        """Open ``path`` after refusing what is not a safe, real .xlsx workbook."""
         path = Path(path)
         label = label or path.name
 
@@ -241,11 +192,8 @@ class Workbook:
                        "an .xlsx workbook")
         try:
             with zipfile.ZipFile(path) as archive:
-                unpacked, flagged, members = _scan_archive(archive, MAX_UNCOMPRESSED_BYTES, keep=bool(cut))
+                unpacked, flagged = _scan_archive(archive, MAX_UNCOMPRESSED_BYTES)
                 sheets = _sheet_paths(archive) if flagged else {}
-                if cut and not flagged and unpacked <= MAX_UNCOMPRESSED_BYTES:
-                    with contextlib.suppress(DefusedXmlException):  # then nothing is cut: read as a whole one is
-                        sheets = _sheet_paths(archive)
         except DefusedXmlException:
             raise fail("workbook's XML declares entities or a DTD (refused as unsafe)",
                        "a workbook saved by Excel") from None
@@ -254,15 +202,12 @@ class Workbook:
         if unpacked > MAX_UNCOMPRESSED_BYTES:
             raise fail(f"workbook unpacks to more than {MAX_UNCOMPRESSED_BYTES / MB:.0f} MB "
                        f"(refused as unsafe: it may be a zip bomb)", "an ordinary .xlsx return")
-        wanted = {normalise_header(name) for name in cut}
-        cut_sheets = {name: xml for name, xml in sheets.items() if normalise_header(name) in wanted and xml in members}
         try:
-            book = CalamineWorkbook.from_filelike(_cut_package(members, set(cut_sheets.values()))) if cut_sheets \
-                else CalamineWorkbook.from_path(str(path))
+            book = CalamineWorkbook.from_path(str(path))
         except Exception as exc:  # calamine raises several unrelated types for a bad file
             raise fail(f"workbook cannot be read ({type(exc).__name__}: {exc})", "an .xlsx workbook") from None
         errors = {name: error_cells(flagged[xml]) for name, xml in sheets.items() if xml in flagged}
-        return cls(path, label, book, errors, frozenset(cut_sheets))
+        return cls(path, label, book, errors)
 
     def find_sheet(self, wanted: str) -> str | None:
         """The sheet's real name, matched ignoring case and spaces; None when absent."""

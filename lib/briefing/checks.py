@@ -1,0 +1,149 @@
+"""The arithmetic and completeness checks on a period's finance returns, one row a line checked.
+
+Every stated variance against forecast − budget, each directorate's figures
+against the sum of its service areas, the net operating budget against the
+funding, and a usable return from everyone: plain functions of the returns,
+the period's ``finance.FinancePosition`` and the tolerance. Their tables are
+in ``finance_tables``; ``validation`` uses the same arithmetic.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .finance import NET_OPERATING_BUDGET, FinancePosition, as_money, range_source, strict_sum
+from .money import pence_from_millions
+from .returns import CORPORATE, PeriodReturns
+from .workbook import refs_by_sheet, refs_pattern
+
+PASSED, FAILED = "Passed", "Failed"
+
+
+def _check(check: str, passed: bool, figure=pd.NA, expected=pd.NA, where: str = "") -> dict:
+    difference = pd.NA if pd.isna(figure) or pd.isna(expected) else int(figure) - int(expected)
+    return _check_row(check, passed, figure, expected, difference, where)
+
+
+def _check_row(check: str, passed: bool, figure, expected, difference, where: str) -> dict:
+    return {"check": check, "result": PASSED if passed else FAILED, "figure": figure, "expected": expected,
+            "difference": difference, "where": where}
+
+
+CHECK_COLUMNS = ["check", "result", "figure", "expected", "difference", "where"]
+CHECK_MONEY = ["figure", "expected", "difference"]
+
+
+def _check_frame(rows: list[dict]) -> pd.DataFrame:
+    """Checks made one at a time (``_check``) as a table: text columns, and money as nullable integer pence."""
+    return as_money(pd.DataFrame(rows, columns=CHECK_COLUMNS), CHECK_MONEY)
+
+
+def stated_variances(lines: pd.DataFrame, tolerance_m: float) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """The lines that state a variance, their forecast − budget, and whether the two agree within
+    ``tolerance_m`` £m (never when the budget or forecast is blank)."""
+    stated = lines[lines["stated_variance"].notna()]
+    computed = stated["forecast_outturn"] - stated["latest_budget"]
+    close = (stated["stated_variance"] - computed).abs() <= pence_from_millions(tolerance_m)
+    return stated, computed, (computed.notna() & close).fillna(False)
+
+
+def stated_variance_checks(lines: pd.DataFrame, tolerance_m: float, what: str) -> pd.DataFrame:
+    """Every stated variance against forecast − budget, within ``tolerance_m`` £m: a table of checks, one a line.
+
+    A line with no stated variance states nothing to check; one with a
+    stated variance but a blank budget or forecast cannot pass. The
+    arithmetic is done on whole columns (a blank budget or forecast blanks
+    forecast − budget, as ``strict_sum`` would), and the table is made a
+    column at a time (a large council's finance lines make 50,000 checks).
+    """
+    stated, computed, passed = stated_variances(lines, tolerance_m)
+    owners = ["" if blank else f", {d}" for d, blank in zip(stated["directorate"].tolist(),
+                                                           stated["directorate"].isna().tolist())] \
+        if "directorate" in stated.columns else [""] * len(stated)
+    names = [f"Stated variance equals forecast minus budget (within £{tolerance_m:g}m): {what} '{area}'{owner}"
+             for area, owner in zip(stated["service_area"].tolist(), owners)]
+
+    def cells(letters, file, sheet) -> str:  # the stated variance's cell, then the budget's and forecast's
+        return (f"{refs_pattern(letters, ['stated_variance'], file, sheet)} (stated); "
+                f"{refs_pattern(letters, ['latest_budget', 'forecast_outturn'], file, sheet)} (budget, forecast)")
+    figures = pd.array(stated["stated_variance"], dtype="Int64")
+    expected = pd.array(computed, dtype="Int64")
+    if not names:
+        return _check_frame([])
+    # ``_check`` of each line, its difference taken for the whole column at once (blank where either is)
+    return pd.DataFrame({"check": names, "result": [PASSED if ok else FAILED for ok in passed.tolist()],
+                         "figure": figures, "expected": expected, "difference": figures - expected,
+                         "where": refs_by_sheet(stated, cells, 3).tolist()})
+
+
+def service_area_checks(position: pd.DataFrame, detail: pd.DataFrame) -> list[dict]:
+    """Each directorate's figures in the directorate table against the sum of its service areas shown.
+
+    The directorate table aggregates the returns one way (grouping the
+    finance lines); here the service-area lines shown in the detail table are
+    added up again, and both that sum and the subtotal row shown must equal
+    the figure the corporate tables use.
+    """
+    out = []
+    figures = position.set_index("directorate")
+    for directorate, rows in detail[detail["kind"] != "total"].groupby("directorate", sort=False):
+        lines = rows[rows["kind"] == "line"]
+        subtotal = rows[rows["kind"] == "subtotal"]
+        for column, name in (("latest_budget", "latest budget"), ("forecast_outturn", "forecast outturn")):
+            used = figures[column].get(directorate, pd.NA)
+            added = strict_sum(lines[column])
+            shown = subtotal[column].iloc[0] if len(subtotal) else pd.NA
+            passed = pd.notna(used) and pd.notna(added) and int(used) == added and pd.notna(shown) \
+                and int(shown) == added
+            where = subtotal["source"].iloc[0] if len(subtotal) else ""
+            out.append(_check(f"Service areas add up to the directorate {name}: {directorate}", passed,
+                              used, added, where))
+    return out
+
+
+def funding_check(council: pd.DataFrame, funding: pd.DataFrame) -> dict:
+    """The net operating budget must equal the funding (to the penny): the budget is balanced."""
+    nob = council.set_index("line").loc[NET_OPERATING_BUDGET, "latest_budget"]
+    total = strict_sum(funding["latest_budget"])
+    expected = pd.NA if pd.isna(total) else -int(total)
+    passed = pd.notna(nob) and pd.notna(expected) and int(nob) == expected
+    return _check("Net operating budget equals funding (business rates and council tax), to the penny", passed,
+                  nob, expected, range_source(funding) if not funding.empty else f"{CORPORATE}.xlsx!Funding")
+
+
+def return_checks(current: PeriodReturns, directorates: list[str]) -> list[dict]:
+    """Every directorate (and the corporate return) has a usable return for the period."""
+    return [_check(f"Usable return for the period: {who}", who not in current.invalid,
+                   where=f"{who}.xlsx" + (f": {current.invalid[who]}" if who in current.invalid else ""))
+            for who in [*directorates, CORPORATE]]
+
+
+def checks(current: PeriodReturns, figures: FinancePosition, tolerance_m: float) -> pd.DataFrame:
+    """Every arithmetic and completeness check on this period's finance returns, failures first.
+
+    ``figures`` is the period's position (``finance.finance_position``) worked out from ``current``;
+    ``tolerance_m`` is how far, in £m, a stated variance may be from forecast − budget.
+    """
+    parts = [_check_frame(return_checks(current, figures.directorates)),
+             stated_variance_checks(current.finance, tolerance_m, "service area"),
+             stated_variance_checks(current.central, tolerance_m, "central budget"),
+             stated_variance_checks(current.funding, tolerance_m, "funding line"),
+             _check_frame(service_area_checks(figures.position, figures.service_areas)),
+             _check_frame([funding_check(figures.council, current.funding)])]
+    table = pd.concat([part for part in parts if len(part)], ignore_index=True)  # the first always has rows
+    order = (table["result"] != FAILED).astype(int)
+    return table.assign(_order=order).sort_values("_order", kind="stable").drop(columns="_order") \
+        .reset_index(drop=True)
+
+
+def check_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """How many lines each kind of check looked at, and how many passed and failed.
+
+    The kind is the check's text before its colon ("Stated variance equals
+    forecast minus budget (within £0.05m)", "Usable return for the period", ...).
+    """
+    kinds = pd.Series([check.partition(":")[0] for check in table["check"].tolist()], index=table.index,
+                      dtype=table["check"].dtype)
+    summary = table.assign(kind=kinds, passed=table["result"].eq(PASSED).astype(int),
+                           failed=table["result"].eq(FAILED).astype(int)) \
+        .groupby("kind", sort=False)[["passed", "failed"]].sum().reset_index()
+    return summary.assign(checked=summary["passed"] + summary["failed"])[["kind", "checked", "passed", "failed"]]

@@ -1,0 +1,441 @@
+"""The financial position and its checks as tables (and the charts beside them), for the briefings.
+
+Presentation only: every figure is read from the period's ``Briefing.finance``
+(``finance.FinancePosition``) and ``Briefing.checks``, worked out once there;
+here they are titled, captioned, headed and formatted.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+import pandas as pd
+
+from . import charts
+from .checks import FAILED, check_summary
+from .finance import NET_OPERATING_BUDGET, pct_of, savings_lines
+from .finance_narrative import narrative, spend_kind
+from .money import format_millions, pct_text, units_text, whole_units
+from .periods import label, month_name
+from .tables import Table
+
+FINANCE_SOURCE = "directorate returns, Finance sheets"
+CORPORATE_SOURCE = "Corporate return"
+
+
+def _position_columns(b, first: str, pct: str) -> dict[str, str]:
+    """Column headings of a position table, naming this period and the comparison period."""
+    compare_to = b.run.compare_to
+    compare = label(compare_to) if compare_to else "last report"
+    return {"directorate": first, "line": first, "latest_budget": "Latest budget £m",
+            "forecast_outturn": "Forecast outturn £m", "variance": f"Variance {label(b.period)} £m",
+            "variance_pct": pct, "previous_variance": f"Variance {compare} £m",
+            "change": f"Change since {month_name(compare_to) if compare_to else 'last report'} £m",
+            "source": "Source cells"}
+
+
+POSITION_FORMATS = ["money", "money", "money_signed", "pct_signed", "money_signed", "money_signed"]
+
+
+def _comparison_note(b) -> str:
+    if not b.run.compare_to:
+        return " There is no earlier report to compare with, so the comparison columns are blank."
+    if b.comparison is None:
+        return f" There are no returns for {label(b.run.compare_to)}, so the comparison columns are blank."
+    return ""
+
+
+def _framed(b, table: pd.DataFrame, first: str, pct: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    frame = table.rename(columns=_position_columns(b, first, pct))
+    formats = dict(zip(frame.columns[1:7], POSITION_FORMATS))
+    return frame, formats
+
+
+def _forecast_title(variance, unavailable: str, exact: str, spent) -> str:
+    """A table's headline from a forecast variance: why it is missing, on budget, or ``spent(variance)``."""
+    if pd.isna(variance):
+        return unavailable
+    return exact if variance == 0 else spent(variance)
+
+
+def directorate_position_table(b) -> Table:
+    """The directorate financial position, as the July 2022 report's table."""
+    table = b.finance.position
+    total = table.iloc[-1]
+    title = _forecast_title(total["variance"], "The directorate forecast is not available",
+                            "Directorates forecast to spend exactly their budgets",
+                            lambda v: f"Directorates forecast an {spend_kind(v)} of {format_millions(abs(v))} "
+                                      f"({pct_text(total['variance_pct'])} of budget)")
+    frame, formats = _framed(b, table, "Directorate", f"Variance {label(b.period)} %")
+    return Table("Directorate position", title, frame,
+                 caption=f"Directorate financial position, {label(b.period)}: each directorate is the sum of its "
+                         "service areas; variance is forecast outturn less latest budget (an overspend is positive), "
+                         "its per cent is of the directorate's budget." + _comparison_note(b),
+                 formats=formats, source=FINANCE_SOURCE, total_rows=1)
+
+
+def central_position_table(b) -> Table:
+    """Budgets held centrally, each variance a share of the net operating budget."""
+    table = b.finance.central
+    title = _forecast_title(table.iloc[-1]["variance"], "The forecast for budgets held centrally is not available",
+                            "Budgets held centrally are forecast to spend exactly their budget",
+                            lambda v: f"Budgets held centrally are forecast to {spend_kind(v)} by {format_millions(abs(v))}")
+    frame, formats = _framed(b, table, "Budget held centrally", "Variance % of net operating budget")
+    return Table("Central budgets", title, frame,
+                 caption="Budgets held centrally. The variance per cent of each line, and of the total, is a share "
+                         "of the net operating budget, not of the line itself: many central lines are negative "
+                         "(income) or small, and a per cent of them would mean nothing." + _comparison_note(b),
+                 formats=formats, source=f"{CORPORATE_SOURCE}, Central budgets sheet", total_rows=1)
+
+
+def net_operating_budget_table(b) -> Table:
+    """Directorates and central budgets make the net operating budget; funding it gives the year-end position."""
+    table = b.finance.council
+    nob = table.set_index("line").loc[NET_OPERATING_BUDGET, "latest_budget"]
+    title = _forecast_title(table.iloc[-1]["variance"], "The forecast year-end position is not available",
+                            "The council forecasts to spend exactly its net operating budget",
+                            lambda v: f"The council forecasts a year-end {spend_kind(v)} of {format_millions(abs(v))} "
+                                      f"({pct_text(pct_of(pd.Series([v]), nob).iloc[0])} of the net operating budget)")
+    frame, formats = _framed(b, table, "Line", "Variance %")
+    return Table("Net operating budget", title, frame,
+                 caption="Net operating budget: total directorate budgets plus budgets held centrally; funding "
+                         "(business rates and council tax) is negative, so the forecast year-end position has a nil "
+                         "budget and its forecast is the overspend (positive) or underspend. The per cent of the "
+                         "directorate total is of the directorate budgets; of every other line, of the net "
+                         "operating budget." + _comparison_note(b),
+                 formats=formats, source=f"{FINANCE_SOURCE}; {CORPORATE_SOURCE}, Central budgets and Funding sheets",
+                 total_rows=1)
+
+
+def _service_area_frame(table: pd.DataFrame) -> pd.DataFrame:
+    shown = table.drop(columns=["kind", "stated_variance", "commentary"])
+    return shown.rename(columns={"directorate": "Directorate", "service_area": "Service area",
+                                 "latest_budget": "Latest budget £m", "forecast_outturn": "Forecast outturn £m",
+                                 "variance": "Variance £m", "variance_pct": "Variance %", "source": "Source cells"})
+
+
+SERVICE_AREA_FORMATS = {"Latest budget £m": "money", "Forecast outturn £m": "money", "Variance £m": "money_signed",
+                        "Variance %": "pct_signed"}
+
+
+# The corporate briefing lists every service area of a council with up to this many;
+# beyond it (a council returning its cost centres), each directorate's largest
+# variances, so the document stays readable and small enough to e-mail.
+SERVICE_AREA_LINES_SHOWN = 400
+LARGEST_LINES_SHOWN = 10
+
+
+def largest_lines(table: pd.DataFrame, per_directorate: int) -> pd.Index:
+    """The rows to show of a long service-area table: each directorate's ``per_directorate`` lines with the
+    largest variance either way (a blank variance last), every subtotal and the total, in table order."""
+    lines = table["kind"] == "line"
+    size = table["variance"].astype("Float64").abs().fillna(-1)
+    rank = size[lines].groupby(table.loc[lines, "directorate"], sort=False).rank(method="first", ascending=False)
+    keep = ~lines
+    keep[rank.index[rank <= per_directorate]] = True
+    return table.index[keep]
+
+
+def _shown_note(table: pd.DataFrame, shown: pd.Index) -> str:
+    lines = int((table["kind"] == "line").sum())
+    return (f"Shown: each directorate's {LARGEST_LINES_SHOWN} service areas with the largest variances "
+            f"({int((table.loc[shown, 'kind'] == 'line').sum()):,} of {lines:,} lines) and every total. "
+            "Every line is in the Excel tables, sheet 'Service areas', and in each directorate's own briefing.")
+
+
+def service_areas_table(b, directorates: list[str] | None = None, key: str = "Service areas") -> Table:
+    """Service-area detail: every line, a subtotal per directorate matching the directorate table, and the total.
+
+    A council with more than ``SERVICE_AREA_LINES_SHOWN`` lines has only each
+    directorate's largest variances shown in the corporate briefing; tables.xlsx
+    and the directorate briefings keep every line.
+    """
+    table = b.finance.service_areas_of(directorates)
+    shown = None
+    if directorates is None and (table["kind"] == "line").sum() > SERVICE_AREA_LINES_SHOWN:
+        shown = largest_lines(table, LARGEST_LINES_SHOWN)
+    lines = table[(table["kind"] == "line") & table["variance"].notna()]
+    if lines.empty:
+        title = "No service-area forecast is available"
+    else:
+        biggest = lines.loc[lines["variance"].abs().idxmax()]
+        title = (f"{biggest['service_area']} ({biggest['directorate']}) has the largest service-area variance, "
+                 f"{format_millions(biggest['variance'], sign=True)}")
+    return Table(key, title, _service_area_frame(table),
+                 caption="Service areas as each directorate's return states them; each directorate total is the "
+                         "exact sum of its lines and is the figure used in the directorate table. Per cents are of "
+                         "the line's budget (blank where the budget is nil or negative).",
+                 formats=SERVICE_AREA_FORMATS, source=FINANCE_SOURCE, total_rows=1,
+                 shown=shown, shown_note="" if shown is None else _shown_note(table, shown))
+
+
+def own_service_areas_table(b, directorate: str) -> Table:
+    """One directorate's service areas for its own briefing: every line and its total, each line named by its
+    service area (its row header); the directorate, the same on every row, is the briefing's own."""
+    table = service_areas_table(b, [directorate])
+    return dataclasses.replace(table, frame=table.frame.drop(columns="Directorate"))
+
+
+def _tolerance_text(tolerance_pct: float) -> str:
+    return f"Within {tolerance_pct:.1f}% of net budget"
+
+
+def on_target_table(b, directorates: list[str] | None = None, key: str = "On target") -> Table:
+    """The Q3 2017-18 finance annex: each directorate's position against the tolerance, Yes or No, with notes."""
+    tolerance = b.run.settings.finance_tolerance_pct
+    table = b.finance.on_target
+    if directorates is not None:  # a row depends only on its own directorate's lines
+        table = table[table["directorate"].isin(directorates)]
+    judged = table.iloc[:-1] if directorates is None else table
+    yes = int((judged["on_target"] == "Yes").sum())
+    title = (f"{yes} of {len(judged)} directorates are forecast within {tolerance:.1f}% of their budget"
+             if directorates is None else
+             f"{judged.iloc[0]['directorate']} is {'' if judged.iloc[0]['on_target'] == 'Yes' else 'not '}"
+             f"forecast within {tolerance:.1f}% of its budget")
+    frame = pd.DataFrame({"Directorate": table["directorate"],
+                          "Target": _tolerance_text(tolerance),
+                          "Position": table["position"], "On target?": table["on_target"],
+                          "Notes": table["notes"]})
+    return Table(key, title, frame,
+                 caption=f"On target when the forecast variance, over or under, is no more than {tolerance:.1f}% "
+                         "of the net budget (finance_tolerance_pct). Notes are the directorates' commentary on their "
+                         "service areas.",
+                 source=f"{FINANCE_SOURCE}; {CORPORATE_SOURCE} for the council line",
+                 total_rows=1 if directorates is None else 0)
+
+
+def _savings_title(total) -> str:
+    if pd.isna(total["planned"]) or not total["planned"]:
+        return "The savings position is not available" if pd.isna(total["planned"]) else "No savings are planned"
+    return (f"{format_millions(total['forecast_delivered'])} of {format_millions(total['planned'])} planned savings "
+            f"({pct_text(total['achieved_pct'])}) are forecast to be delivered")
+
+
+SAVINGS_COLUMNS = {"planned": "Planned £m", "forecast_delivered": "Forecast delivered £m",
+                   "shortfall": "Shortfall £m", "achieved_pct": "Achieved %", "commentary": "Commentary",
+                   "source": "Source cells"}
+SAVINGS_FORMATS = {"Planned £m": "money", "Forecast delivered £m": "money", "Shortfall £m": "money",
+                   "Achieved %": "pct"}
+
+
+def savings_table(b) -> Table:
+    """Savings delivery per directorate: planned, forecast delivered, shortfall and per cent achieved."""
+    table = b.finance.savings
+    frame = table.rename(columns={"directorate": "Directorate", **SAVINGS_COLUMNS})
+    return Table("Savings", _savings_title(table.iloc[-1]), frame,
+                 caption="Savings planned for the year and forecast to be delivered; per cent achieved is forecast "
+                         "delivered as a share of planned.",
+                 formats=SAVINGS_FORMATS, source="directorate returns, Savings sheets", total_rows=1)
+
+
+def directorate_savings_table(b, directorate: str) -> Table:
+    """One directorate's savings, saving by saving."""
+    table = savings_lines(b.current, directorate)
+    frame = table.rename(columns={"saving": "Saving", **SAVINGS_COLUMNS})
+    frame = frame[["Saving", *SAVINGS_FORMATS, "Commentary", "Source cells"]]
+    return Table("Savings", _savings_title(table.iloc[-1]), frame,
+                 caption=f"{directorate}: savings planned for the year and forecast to be delivered.",
+                 formats=SAVINGS_FORMATS, source=f"{directorate}.xlsx, Savings sheet", total_rows=1,
+                 empty_text="No savings returned.")
+
+
+def general_balances_table(b) -> Table:
+    """General balances at the year end against the risk-assessed level."""
+    table = b.finance.balances
+    forecast, level, gap = table["amount"].iloc[2], table["amount"].iloc[3], table["amount"].iloc[4]
+    title = "Forecast general balances are not available" if pd.isna(gap) else (
+        f"General balances are forecast at {format_millions(forecast)}, {format_millions(abs(gap))} "
+        f"{'above' if gap >= 0 else 'below'} the risk-assessed level of {format_millions(level)}")
+    frame = table.rename(columns={"item": "General balances", "amount": "£m", "source": "Source"})
+    return Table("General balances", title, frame,
+                 caption="General balances at the start of the year, less the forecast overspend (or plus the "
+                         "underspend) at the year end including budgets held centrally and funding, against the "
+                         "risk-assessed level.",
+                 formats={"£m": "money"}, source=f"{CORPORATE_SOURCE}, Balances sheet", total_rows=1)
+
+
+def reserves_table(b) -> Table:
+    """Earmarked reserves: opening, forecast movement and forecast closing balance."""
+    table = b.finance.reserves
+    total = table.iloc[-1]
+    title = "Reserves are not available" if pd.isna(total["forecast_closing"]) else (
+        f"Reserves are forecast to {'fall' if total['forecast_movement'] < 0 else 'rise'} by "
+        f"{format_millions(abs(total['forecast_movement']))} to {format_millions(total['forecast_closing'])} "
+        "by 31 March")
+    frame = table.rename(columns={"reserve": "Reserve", "opening": "Opening £m",
+                                  "forecast_movement": "Forecast movement £m",
+                                  "forecast_closing": "Forecast closing £m", "commentary": "Commentary"})
+    return Table("Reserves", title, frame,
+                 caption="Reserves: balance at 1 April, forecast movement in the year (a use is negative) and "
+                         "forecast balance at 31 March.",
+                 formats={"Opening £m": "money", "Forecast movement £m": "money_signed",
+                          "Forecast closing £m": "money"},
+                 source=f"{CORPORATE_SOURCE}, Reserves sheet", total_rows=1)
+
+
+def dsg_table(b) -> Table:
+    """The Dedicated Schools Grant deficit by block."""
+    table = b.finance.dsg
+    total = table.iloc[-1]
+    closing = format_millions(total["closing_deficit"])
+    if pd.isna(total["closing_deficit"]):
+        title = "The Dedicated Schools Grant position is not available"
+    elif total["in_year_deficit"] >= 0:
+        title = (f"The Dedicated Schools Grant cumulative deficit is forecast to reach {closing}, "
+                 f"up {format_millions(total['in_year_deficit'])} in the year")
+    else:
+        title = f"The Dedicated Schools Grant cumulative deficit is forecast to fall to {closing}"
+    frame = table.rename(columns={"block": "Block", "opening_deficit": "Opening cumulative deficit £m",
+                                  "in_year_deficit": "Forecast in-year deficit £m",
+                                  "closing_deficit": "Closing cumulative deficit £m"})
+    return Table("Dedicated Schools Grant", title, frame,
+                 caption="Dedicated Schools Grant deficit by block: the cumulative deficit at 1 April, the forecast "
+                         "in-year deficit (a surplus is negative) and the forecast cumulative deficit at 31 March.",
+                 formats={"Opening cumulative deficit £m": "money", "Forecast in-year deficit £m": "money_signed",
+                          "Closing cumulative deficit £m": "money"},
+                 source=f"{CORPORATE_SOURCE}, DSG sheet", total_rows=1)
+
+
+def _trend_title(trend: pd.DataFrame, months: list[str]) -> str:
+    total = trend.iloc[-1]
+    known = [m for m in months if pd.notna(total[m])]
+    if not known:
+        return "The forecast trend is not available"
+    last = known[-1]
+    if len(known) == 1:
+        return f"The directorate forecast variance was {format_millions(total[last], sign=True)} in {month_name(last)}"
+    first = known[0]
+    return (f"The directorate forecast variance moved from {format_millions(total[first], sign=True)} in "
+            f"{month_name(first)} to {format_millions(total[last], sign=True)} in {month_name(last)}")
+
+
+def trend_table(b) -> Table:
+    """Each directorate's forecast variance at every month's report of the year so far."""
+    trend = b.finance.trend
+    months = [c for c in trend.columns if c != "directorate"]
+    frame = trend.rename(columns={"directorate": "Directorate", **{m: f"{month_name(m)} £m" for m in months}})
+    return Table("Forecast trend", _trend_title(trend, months), frame,
+                 caption="Forecast variance (forecast outturn less latest budget) at each month's report of the "
+                         "financial year so far; a month with no returns is blank.",
+                 formats={f"{month_name(m)} £m": "money_signed" for m in months}, source=FINANCE_SOURCE,
+                 total_rows=1)
+
+
+def tables(b) -> list:
+    """The financial position section of the briefing, in order: narrative, then tables and charts.
+
+    Each chart comes just before the table holding its figures and links to
+    it, so no figure is printed twice.
+    """
+    position = b.finance.position.iloc[:-1]
+    savings = b.finance.savings.iloc[:-1]
+    amounts = b.finance.balances["amount"]
+    trend = b.finance.trend.iloc[:-1]
+    months = [c for c in trend.columns if c != "directorate"]
+    items: list = [narrative(b), charts.variance_chart(position, "Directorate position"),
+                   directorate_position_table(b), central_position_table(b), net_operating_budget_table(b),
+                   service_areas_table(b), on_target_table(b), charts.savings_chart(savings, "Savings"),
+                   savings_table(b)]
+    if amounts.notna().all():
+        items.append(charts.balances_chart(*(int(amounts.iloc[i]) for i in (0, 1, 2, 3)),
+                                           table_key="General balances"))
+    items += [general_balances_table(b), reserves_table(b), dsg_table(b),
+              charts.variance_trend_chart(trend, [month_name(m)[:3] for m in months], "Forecast trend"),
+              trend_table(b)]
+    return items
+
+
+# Checks ---------------------------------------------------------------------------------
+
+CHECKS_CAPTION = ("'Figure' is what the return or table states, 'Should be' what the check computes; both "
+                  "are shown to the £1,000 returns are typed in, and the difference to the penny.")
+
+
+def _checks_frame(table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"Check": table["check"], "Result": table["result"],
+                         "Figure": _texts(table["figure"], _exact_millions),
+                         "Should be": _texts(table["expected"], _exact_millions),
+                         "Difference": _texts(table["difference"], _pounds), "Cells": table["where"]})
+
+
+def check_tables(b) -> list[Table]:
+    """The checks section: a count of each kind of check, then every line that failed, with its cells.
+
+    Every line checked, passed or not, is in tables.xlsx (``all_checks_table``).
+    """
+    table = b.checks
+    failed = int((table["result"] == FAILED).sum())
+    title = f"All {len(table)} finance checks passed" if not failed else \
+        f"{failed} of {len(table)} finance checks failed"
+    summary = check_summary(table).rename(columns={"kind": "Check", "checked": "Lines checked",
+                                                   "passed": "Passed", "failed": "Failed"})
+    flagged = table[table["result"] == FAILED]
+    return [Table("Checks", title, summary,
+                  caption="Checks on this period's finance returns: stated variances against forecast less "
+                          "budget; service areas against the directorate figures; the net operating budget "
+                          "against funding; a usable return from every directorate. Every line checked is in "
+                          "the Excel tables, sheet 'All checks'.",
+                  formats={"Lines checked": "int", "Passed": "int", "Failed": "int"},
+                  source="directorate returns, Finance sheets; Corporate return"),
+            Table("Flagged checks", _plural_lines(failed), _checks_frame(flagged),
+                  caption="Checks that failed, with the figures and the cells they came from. " + CHECKS_CAPTION,
+                  source="directorate returns, Finance sheets; Corporate return",
+                  empty_text="No line was flagged: every check passed.")]
+
+
+def _plural_lines(n: int) -> str:
+    return "No line was flagged" if n == 0 else f"{n} line{'s' if n != 1 else ''} flagged for the finance team to check"
+
+
+def all_checks_table(b) -> Table:
+    """Every line checked, failures first, for tables.xlsx: the full audit trail of the checks section."""
+    table = b.checks
+    return Table("All checks", f"{len(table)} finance checks, failures first", _checks_frame(table),
+                 caption="Every finance check on this period's returns, failures first. " + CHECKS_CAPTION,
+                 source="directorate returns, Finance sheets; Corporate return")
+
+
+def _texts(pence: pd.Series, text: Callable[[int], str]) -> list[str]:
+    """``text`` of each whole number of pence in the column, blank where there is none (a large council
+    checks 100,000 lines, so the column is read at once, and each distinct amount written once: amounts
+    typed to the £1,000 repeat)."""
+    column = pd.array(pence, dtype="Int64")
+    amounts = column._data.tolist()
+    written = {p: text(p) for p in set(amounts)}
+    return ["" if blank else written[p] for p, blank in zip(amounts, column._mask.tolist())]
+
+
+def _exact_millions(pence: int) -> str:
+    """£m to three decimals, the precision a return is typed in: ``-£0.560m`` (``format_millions(pence,
+    places=3)`` in whole numbers)."""
+    thousands = whole_units(pence, 3)
+    return f"{'-' if thousands < 0 else ''}£{units_text(abs(thousands), 3)}m"
+
+
+def _pounds(pence: int) -> str:
+    """A difference in pounds and pence, so a one-penny difference shows: ``£60,000.00``."""
+    pounds, pennies = divmod(abs(pence), 100)
+    return f"{'-' if pence < 0 else ''}£{pounds:,}.{pennies:02d}"
+
+
+# One directorate ------------------------------------------------------------------------
+
+def directorate_tables(b, directorate: str) -> list[Table]:
+    """One directorate's position line, its service areas, its savings and its on-target line, for its own briefing."""
+    position = b.finance.position
+    line = position[position["directorate"] == directorate]
+    frame, formats = _framed(b, line, "Directorate", f"Variance {label(b.period)} %")
+    row = line.iloc[0] if len(line) else pd.Series({"variance": pd.NA, "variance_pct": pd.NA})
+    title = _forecast_title(row["variance"], f"{directorate}: forecast not available",
+                            f"{directorate} forecasts to spend exactly its budget",
+                            lambda v: f"{directorate} forecasts an {spend_kind(v)} of {format_millions(abs(v))} "
+                                      f"({pct_text(row['variance_pct'])} of budget)")
+    return [
+        Table("Financial position", title, frame,
+              caption=f"{directorate}: latest budget, forecast outturn and variance, {label(b.period)}."
+                      + _comparison_note(b),
+              formats=formats, source=f"{directorate}.xlsx, Finance sheet"),
+        own_service_areas_table(b, directorate),
+        directorate_savings_table(b, directorate),
+        on_target_table(b, [directorate]),
+    ]

@@ -1,0 +1,478 @@
+"""The performance section of the briefing: ``performance``'s figures shown as tables, charts and sentences.
+
+Every table of the two reference reports' performance sections, each
+``name_table(b)`` wrapping a figure of ``performance`` in a ``Table`` whose
+title states the finding; the charts; a narrative paragraph; and the words
+the tables and the page headline use (``count_phrase``). ``tables(b)`` is the
+corporate briefing's section in order, ``directorate_tables(b, directorate)``
+one directorate's.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .charts import rag_by_group_chart, rag_by_month_chart
+from .performance import (NOT_DUE, RED_AMBER_TWICE, SUMMARY_ORDER, change_lists, director_assessments,
+                          directorate_measures, exception_counts, exceptions, improved_and_worse, is_quarter_end,
+                          measure_label, not_reported, quarter_name, quarterly_dashboard, rag_by_group, rag_summary,
+                          red_measures, status_changes, status_counts, transition_matrix, with_arrow,
+                          year_to_date_tracking)
+from .periods import financial_year, label, month_name, shift
+from .ratings import GREEN, NOT_REPORTED, RATED, RED, STATUSES
+from .tables import Table, element_id, to_html
+
+SOURCE = "directorate returns, Performance sheets; measure register"
+_HEADING = re.compile(r"<h3([^>]*)>(.*?)</h3>", re.DOTALL)  # a group's table title, shown one level down
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+# Words ------------------------------------------------------------------------
+
+def count_phrase(counts: dict[str, int]) -> str:
+    """``4 Red, 1 Amber, 2 Green and 2 monitoring only`` — the reports' way of listing counts."""
+    words = [f"{n} {status if status in RATED else status.lower()}" for status, n in counts.items() if n]
+    return _listed(words) or "none"
+
+
+def _listed(words: list[str]) -> str:
+    """``a, b and c``: the words as a sentence lists them (blank for none)."""
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+def _number_word(n: int) -> str:
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else f"{n:,}"
+
+
+def _pct(part: int, whole: int) -> float:
+    return 100 * part / whole if whole else float("nan")
+
+
+def group_sentences(ratings: pd.DataFrame, group: str, period: str, noun: str = "priority") -> pd.DataFrame:
+    """One sentence per group in the report's voice.
+
+    ``This priority has 9 measures reporting in July: 4 Red, 1 Amber, 2 Green
+    and 2 monitoring only.`` — with what was due but not reported after it.
+    """
+    month = month_name(period)
+    rows = []
+    for name, measures in ratings.groupby(group, sort=False):
+        reporting = status_counts(measures["rag"])
+        n = sum(reporting.values())
+        missing = int((measures["rag"] == NOT_REPORTED).sum())
+        if n:
+            sentence = f"This {noun} has {_plural(n, 'measure')} reporting in {month}: {count_phrase(reporting)}."
+        else:
+            sentence = f"No measure of this {noun} reported in {month}."
+        if missing:
+            sentence += f" {_plural(missing, 'more measure was', 'more measures were')} due but not reported."
+        rows.append({group: name, "sentence": sentence})
+    return pd.DataFrame(rows, columns=[group, "sentence"])
+
+
+def exceptions_phrase(counts: dict[str, int]) -> str:
+    """``8 Red and 9 Amber for two periods running`` (a kind with none is left out)."""
+    parts = [f"{counts[RED]} Red" if counts[RED] else "",
+             f"{counts[RED_AMBER_TWICE]} Amber for two periods running" if counts[RED_AMBER_TWICE] else ""]
+    return _listed([p for p in parts if p]) or "none"
+
+
+# Tables shown in groups ---------------------------------------------------------
+
+@dataclass
+class GroupedTable(Table):
+    """A table shown in groups, as the reports show exceptions by priority and dashboards by directorate.
+
+    The frame keeps the ``group`` column, so tables.xlsx has one flat sheet;
+    the HTML shows each group under its own heading, with its lead sentence
+    from ``leads`` (group → sentence), and a table without the group column.
+    """
+
+    group: str = ""
+    leads: dict = field(default_factory=dict)
+
+    def _repr_html_(self) -> str:
+        if self.frame.empty or self.group not in self.frame:
+            return to_html(self)
+        block_id = element_id("table", self.key)
+        parts = [f'<section class="table-block table-groups" id="{block_id}">',
+                 f'<h3 class="table-title" id="{block_id}-title">{html.escape(self.title)}</h3>']
+        for number, (name, rows) in enumerate(self.frame.groupby(self.group, sort=False), start=1):
+            part = Table(f"{self.key}-{number}", str(name), rows.drop(columns=self.group).reset_index(drop=True),
+                         caption=f"{self.caption}: {name}" if self.caption else str(name), formats=self.formats,
+                         source=self.source, row_header=self.row_header)
+            lead = self.leads.get(name)
+            lead_html = f'\n<p class="group-lead">{html.escape(lead)}</p>' if lead else ""
+            parts.append(_HEADING.sub(lambda m: f"<h4{m[1]}>{m[2]}</h4>{lead_html}", to_html(part), count=1))
+        parts.append("</section>")
+        return "\n".join(parts)
+
+
+@dataclass
+class Narrative:
+    """A paragraph of the briefing in the reports' voice, every number in it computed."""
+
+    text: str
+
+    def _repr_html_(self) -> str:
+        return f'<p class="narrative">{html.escape(self.text)}</p>'
+
+
+# The narrative -------------------------------------------------------------
+
+def _difference(now: int, before: int) -> str:
+    change = now - before
+    if change == 0:
+        return "the same number as"
+    return f"{_number_word(abs(change))} {'more' if change > 0 else 'fewer'} than"
+
+
+def _compared_rows(history: pd.DataFrame, compare_to: str | None) -> pd.DataFrame:
+    """The rated rows of the comparison period (none when there is no comparison period)."""
+    return history[history["period"] == compare_to] if compare_to else history.iloc[0:0]
+
+
+def narrative(ratings: pd.DataFrame, history: pd.DataFrame, period: str, compare_to: str | None) -> str:
+    """The section's opening paragraph, in the reports' voice, from the figures alone.
+
+    ``Of the 52 measures reported in July, 23 (44%) were Green, 14 (27%) Amber
+    and 8 (15%) Red; Red measures are one fewer than in June.`` — then the
+    exceptions, the status changes, and what was not reported or assessed
+    differently by a director.
+    """
+    month = month_name(period)
+    before = _compared_rows(history, compare_to)
+    counts = rag_summary(ratings).set_index("status")["measures"]
+    total = int(counts["Total"])
+    if not total:
+        text = [f"No measure was reported in {month}."]
+    else:
+        parts = [f"{int(counts[s])} ({_pct(int(counts[s]), total):.0f}%) {'were ' if i == 0 else ''}"
+                 f"{s if s in RATED else s.lower()}" for i, s in enumerate(SUMMARY_ORDER) if counts[s]]
+        first = f"Of the {_plural(total, 'measure')} reported in {month}, {_listed(parts)}"
+        if not before.empty:
+            red_before = int((before["rag"] == RED).sum())
+            first += f"; Red measures are {_difference(int(counts[RED]), red_before)} in {month_name(compare_to)}"
+        text = [first + "."]
+    found = exception_counts(exceptions(ratings))
+    n_exceptions = sum(found.values())
+    if n_exceptions:
+        text.append(f"{_plural(n_exceptions, 'measure is an exception', 'measures are exceptions')}: "
+                    f"{exceptions_phrase(found)}.")
+    if not before.empty:
+        better, worse = improved_and_worse(status_changes(ratings, before))
+        text.append(f"Since {month_name(compare_to)}, {_plural(better, 'measure has', 'measures have')} "
+                    f"improved and {worse} {'has' if worse == 1 else 'have'} deteriorated.")
+    missing = int((ratings["rag"] == NOT_REPORTED).sum())
+    if missing:
+        text.append(f"{_plural(missing, 'measure was', 'measures were')} due but not reported.")
+    differ = int(ratings["override"].astype(bool).sum())
+    if differ:
+        text.append(f"For {_plural(differ, 'measure')} the director's rating differs from the rule.")
+    return " ".join(text)
+
+
+# Tables ------------------------------------------------------------------------
+
+def _summary_table(ratings: pd.DataFrame, period: str, key: str, who: str = "") -> Table:
+    summary = rag_summary(ratings)
+    counts = dict(zip(summary["status"], summary["measures"]))
+    total = counts["Total"]
+    green_pct = 100 * counts[GREEN] / total if total else 0
+    title = (f"{who}{counts[GREEN]} of the {total} measures reported in {label(period)} "
+             f"({green_pct:.0f}%) were Green and {counts[RED]} were Red")
+    frame = summary.rename(columns={"status": "Status", "measures": "Measures",
+                                    "share_pct": "Share of measures reported"})
+    return Table(key, title, frame,
+                 caption=f"Measures by RAG status, {label(period)}. Green meets or exceeds the target; "
+                         "Amber misses it by no more than its tolerance; Red misses it by more.",
+                 formats={"Status": "rag", "Measures": "int", "Share of measures reported": "pct"},
+                 source=SOURCE, total_rows=1)
+
+
+def rag_summary_table(b) -> Table:
+    """Figure 1: counts and per cent of the measures reported, by status."""
+    return _summary_table(b.ratings, b.period, "RAG summary")
+
+
+def most_red(groups: pd.DataFrame, group: str, what: str, period: str) -> str:
+    """``OCC07 … has the most Red measures in July 2022 (4)``, naming every group tied for the most."""
+    most = int(groups[RED].max()) if len(groups) else 0
+    if not most:
+        return f"No {what} has a Red measure in {label(period)}"
+    worst = list(groups.loc[groups[RED] == most, group])
+    if len(worst) == 1:
+        return f"{worst[0]} has the most Red measures in {label(period)} ({most})"
+    return f"{_listed(worst)} have the most Red measures in {label(period)} ({most} each)"
+
+
+def _group_table(b, group: str, what: str, key: str) -> Table:
+    counts = rag_by_group(b.ratings, group)
+    frame = counts.rename(columns={group: what.capitalize()})
+    if group == "priority":
+        sentences = group_sentences(b.ratings, group, b.period).set_index(group)["sentence"]
+        frame["In words"] = counts[group].map(sentences).fillna("")
+    groups = counts.iloc[:-1]
+    if group == "priority":
+        with_red = int((groups[RED] > 0).sum())
+        title = (f"{with_red} of the {len(groups)} priorities had a Red measure in {label(b.period)}; "
+                 f"{int(groups['Total'].sum())} measures reported")
+    else:
+        title = most_red(groups, group, what, b.period)
+    formats = {c: "int" for c in [*SUMMARY_ORDER, "Total", NOT_REPORTED]}
+    return Table(key, title, frame,
+                 caption=f"Measures reported in {label(b.period)} by {what} and status. Total counts the "
+                         "measures reported, monitoring only included; not reported measures are not in it",
+                 formats=formats, source=SOURCE, total_rows=1)
+
+
+def rag_by_priority_table(b) -> Table:
+    """RAG counts for each priority, with the report's sentence for each."""
+    return _group_table(b, "priority", "priority", "RAG by priority")
+
+
+def rag_by_priority_chart(b):
+    """The priorities' RAG counts as stacked bars (data in 'RAG by priority')."""
+    groups = rag_by_group(b.ratings, "priority").iloc[:-1]
+    return rag_by_group_chart(groups, "priority", "chart-rag-by-priority", "priority", table_key="RAG by priority")
+
+
+def rag_by_directorate_table(b) -> Table:
+    """RAG counts for each directorate."""
+    return _group_table(b, "directorate", "directorate", "RAG by directorate")
+
+
+def _red_table(ratings: pd.DataFrame, period: str, key: str, who: str = "") -> Table:
+    red = red_measures(ratings)
+    frame = pd.DataFrame({
+        "Measure": measure_label(red), "Priority": red["priority"], "Director": red["director"],
+        "Actual": red["actual"], "Target": red["target_shown"], "Direction": red["direction"].map(with_arrow),
+        "Commentary": red["commentary"].fillna(""), "Source cell": red["source"]})
+    n = len(frame)
+    return Table(key, f"{who}{_plural(n, 'measure')} reported Red in {label(period)}",
+                 frame, caption=f"Performance measures reporting Red for {label(period)} ({n}); direction of "
+                                "travel against the previous value reported",
+                 formats={"Actual": "number"}, source="directorate returns", empty_text="No measure is Red.")
+
+
+def red_measures_table(b) -> Table:
+    """The measures reporting Red, with what scrutiny needs to ask about them."""
+    return _red_table(b.ratings, b.period, "Red measures")
+
+
+def _changes_since(b) -> tuple[str, pd.DataFrame | None]:
+    """The comparison period's name, and each measure's status then and now (None: no ratings then)."""
+    before = _compared_rows(b.rated_history, b.run.compare_to)
+    compare = label(b.run.compare_to) if b.run.compare_to else "the last report"
+    return compare, None if before.empty else status_changes(b.ratings, before, set(b.register["measure_id"]))
+
+
+def _nothing_to_compare(b, key: str, compare: str) -> Table:
+    """An empty comparison table that says there was nothing to compare with (a first month, say)."""
+    return Table(key, f"No ratings for {compare} to compare with", pd.DataFrame(),
+                 empty_text=f"There are no ratings for {compare} to compare {label(b.period)} with.")
+
+
+def status_changes_table(b) -> Table:
+    """Figure 3: the measures that changed status since the comparison period, named."""
+    compare, changes = _changes_since(b)
+    if changes is None:
+        return _nothing_to_compare(b, "Status changes", compare)
+    better, worse = improved_and_worse(changes)
+    lists = change_lists(changes).rename(columns={"change": "Change", "measures": "Measures",
+                                                  "which": "Which measures"})
+    return Table("Status changes", f"{_plural(better, 'measure')} improved and {worse} deteriorated between "
+                 f"{compare} and {label(b.period)}", lists,
+                 caption=f"Status changes – {month_name(b.run.compare_to)} to {label(b.period)}. Newly rated: "
+                         "rated now but not then (not due, not reported or new). No longer reported: rated "
+                         "then, now due but not reported or no longer in the register",
+                 formats={"Measures": "int"}, source=SOURCE)
+
+
+def status_matrix_table(b) -> Table:
+    """Every measure's status at the comparison period against its status now, as counts."""
+    compare, changes = _changes_since(b)
+    if changes is None:
+        return _nothing_to_compare(b, "Status matrix", compare)
+    matrix = transition_matrix(changes)
+    then, now = month_name(b.run.compare_to), month_name(b.period)
+    same = int(sum(matrix.loc[matrix["before"] == s, s].iloc[0] for s in RATED))
+    rated_both = int((changes["before"].isin(RATED) & changes["now"].isin(RATED)).sum())
+    frame = matrix.rename(columns={"before": f"Status in {then}", **{s: f"{s} now" for s in [*STATUSES, NOT_DUE]}})
+    formats = {c: "int" for c in frame.columns[1:]}
+    formats[frame.columns[0]] = "rag"
+    return Table("Status matrix", f"{same} of the {rated_both} measures rated in both {then} and {now} kept "
+                 "their rating", frame,
+                 caption=f"Measures by status in {label(b.run.compare_to)} (rows) and now, {label(b.period)} "
+                         "(columns). Not due: not rated in that period (not due, or not in the register)",
+                 formats=formats, source=SOURCE, total_rows=1)
+
+
+def _exceptions_table(ratings: pd.DataFrame, period: str, key: str, who: str = "") -> GroupedTable:
+    found = exceptions(ratings)
+    counts = exception_counts(found)
+    n = len(found)
+    previous = found["previous_period"].map(lambda p: label(p) if isinstance(p, str) else "")
+    frame = pd.DataFrame({
+        "Priority": found["priority"], "Measure": measure_label(found), "Status": found["rag"],
+        "Exception": found["exception"],
+        "Previous status": np.where(previous != "", found["previous_rag"].fillna("") + " (" + previous + ")", ""),
+        "Director": found["director"], "Direction": found["direction"].map(with_arrow),
+        "Commentary": found["commentary"].fillna(""), "Risk impact": found["risk_impact"].fillna(""),
+        "Finance impact": found["finance_impact"].fillna("")})
+    leads = group_sentences(ratings, "priority", period).set_index("priority")["sentence"].to_dict()
+    title = (f"{who}{_plural(n, 'measure is an exception', 'measures are exceptions')} in {label(period)}: "
+             f"{exceptions_phrase(counts)}")
+    return GroupedTable(key, title, frame,
+                        caption=f"Exceptions, {label(period)}: measures Red, or Amber this period and at their "
+                                "previous due period",
+                        formats={"Status": "rag"}, source="directorate returns, Performance sheets",
+                        empty_text="No measure is Red, or Amber for two periods running.",
+                        group="Priority", leads=leads)
+
+
+def exceptions_table(b) -> GroupedTable:
+    """The exceptions by priority, with director, commentary, risk impact and finance impact."""
+    return _exceptions_table(b.ratings, b.period, "Exceptions")
+
+
+def year_to_date_table(b) -> Table:
+    """Figure 4: RAG counts for each month of the financial year so far."""
+    tracking = year_to_date_tracking(b.rated_history, b.period)
+    frame = tracking.drop(columns="period").rename(columns={"month": "Month"})
+    last = tracking.iloc[-1]
+    title = f"{int(last[RED])} of the {int(last['Total'])} measures rated in {last['month']} were Red"
+    if len(tracking) > 1:
+        previous = tracking.iloc[-2]
+        title += f", {_difference(int(last[RED]), int(previous[RED]))} in {previous['month']}"
+    return Table("Year to date", title, frame,
+                 caption=f"Measures rated Green, Amber and Red in each month of {financial_year(b.period)} to "
+                         f"{month_name(b.period)}, not counting monitoring only. The total varies because not every "
+                         "measure is due every month",
+                 formats={c: "int" for c in [*RATED, "Total"]}, source=SOURCE)
+
+
+def year_to_date_chart(b):
+    """Figure 4 as stacked bars, one per month."""
+    tracking = year_to_date_tracking(b.rated_history, b.period)
+    return rag_by_month_chart(tracking[list(RATED)], [label(p) for p in tracking["period"]], table_key="Year to date")
+
+
+def quarterly_dashboard_table(b, directorates: list[str] | None = None, key: str = "Quarterly dashboard",
+                              who: str = "") -> GroupedTable:
+    """The quarterly dashboard per directorate (Q3 2017-18 report), for a quarter-end period."""
+    dashboard = quarterly_dashboard(b.rated_history, b.period, directorates or b.directorates)
+    if directorates:
+        dashboard = dashboard[dashboard["directorate"].isin(directorates)]
+    this, last = quarter_name(b.period), quarter_name(shift(b.period, -3))
+    red_now = int((dashboard["this_quarter"] == RED).sum())
+    red_before = int((dashboard["last_quarter"] == RED).sum())
+    frame = pd.DataFrame({
+        "Directorate": dashboard["directorate"], "Priority": dashboard["priority"],
+        "Measure": measure_label(dashboard), "Target": dashboard["target_shown"],
+        "Cumulative target Y/N": dashboard["cumulative"], f"{last} RAG": dashboard["last_quarter"],
+        f"{this} RAG": dashboard["this_quarter"], "Outlook": dashboard["outlook"]})
+    shown = b.ratings[b.ratings["directorate"].isin(set(dashboard["directorate"]))]
+    leads = group_sentences(shown, "directorate", b.period, "directorate").set_index("directorate")["sentence"]
+    title = (f"{who}{_plural(red_now, 'measure was', 'measures were')} Red at the end of {this} "
+             f"{financial_year(b.period)}, {_difference(red_now, red_before)} at the end of {last}")
+    return GroupedTable(key, title, frame,
+                        caption=f"Performance dashboard, {this} {financial_year(b.period)} ({label(b.period)}); "
+                                f"{last} is {label(shift(b.period, -3))}. Outlook is the director's: ↑ improving, "
+                                "↔ stable, ↓ deteriorating",
+                        formats={f"{last} RAG": "rag", f"{this} RAG": "rag"}, source=SOURCE,
+                        group="Directorate", leads=leads.to_dict())
+
+
+def _assessments_table(ratings: pd.DataFrame, period: str, key: str, who: str = "") -> Table:
+    differ = director_assessments(ratings)
+    n = len(differ)
+    frame = pd.DataFrame({
+        "Measure": measure_label(differ), "Director": differ["director"], "Actual": differ["actual"],
+        "Target": differ["target_shown"], "Rule gives": differ["rule_rag"], "Director's rating": differ["reported_rag"],
+        "Commentary": differ["commentary"].fillna(""), "Source cell": differ["source"]})
+    title = (f"{who}For {_plural(n, 'measure')} in {label(period)} the director's rating differs from the rule"
+             if n else f"{who}Every director's rating in {label(period)} agrees with the rule")
+    return Table(key, title, frame,
+                 caption="Measures where the Reported RAG differs from the rating the rules give; the briefing "
+                         "shows the director's rating",
+                 formats={"Actual": "number", "Rule gives": "rag", "Director's rating": "rag"},
+                 source="directorate returns, Performance sheets", empty_text="No rating differs from the rule.")
+
+
+def director_assessments_table(b) -> Table:
+    """Director's assessments that differ from the rule, with both ratings."""
+    return _assessments_table(b.ratings, b.period, "Director assessments")
+
+
+def _not_reported_table(ratings: pd.DataFrame, period: str, key: str, who: str = "") -> Table:
+    missing = not_reported(ratings)
+    frame = missing.rename(columns={"measure_id": "Measure ID", "measure": "Measure",
+                                    "directorate": "Directorate", "not_reported_reason": "Reason"})
+    n = len(frame)
+    title = (f"{who}{_plural(n, 'measure was', 'measures were')} due in {month_name(period)} but not reported"
+             if n else f"{who}Every measure due in {month_name(period)} was reported")
+    return Table(key, title, frame,
+                 caption="Measures due this period with no actual value or rating, and the reason given",
+                 source="directorate returns", empty_text="Every measure due was reported.")
+
+
+def not_reported_table(b) -> Table:
+    """Measures due but not reported, with the reason: never dropped silently."""
+    return _not_reported_table(b.ratings, b.period, "Not reported")
+
+
+def narrative_paragraph(b) -> Narrative:
+    """The section's opening paragraph."""
+    return Narrative(narrative(b.ratings, b.rated_history, b.period, b.run.compare_to))
+
+
+def tables(b) -> list:
+    """The performance section of the briefing, in order: the narrative, then tables and charts.
+
+    The quarterly dashboard is shown only at a quarter's end (June,
+    September, December, March); other months' briefings leave it out.
+    """
+    items = [narrative_paragraph(b), rag_summary_table(b), rag_by_priority_chart(b), rag_by_priority_table(b),
+             rag_by_directorate_table(b), red_measures_table(b), status_changes_table(b), status_matrix_table(b),
+             exceptions_table(b), year_to_date_chart(b), year_to_date_table(b)]
+    if is_quarter_end(b.period):
+        items.append(quarterly_dashboard_table(b))
+    items += [director_assessments_table(b), not_reported_table(b)]
+    return items
+
+
+# One directorate's briefing ---------------------------------------------------------
+
+def directorate_tables(b, directorate: str) -> list[Table]:
+    """One directorate's measures and exceptions, for its own briefing.
+
+    Its RAG summary, every measure due, its exceptions, its quarterly
+    dashboard at a quarter's end, and its not-reported measures; keys differ
+    from the corporate tables' so both can share a workbook.
+    """
+    ratings = b.ratings[b.ratings["directorate"] == directorate].reset_index(drop=True)
+    who = f"{directorate}: "
+    measures = directorate_measures(ratings)
+    n = len(measures)
+    measures_table = Table(
+        "Directorate measures", f"{who}{_plural(n, 'measure was', 'measures were')} due in {label(b.period)}",
+        measures.rename(columns={"measure_id": "Measure ID", "measure": "Measure", "actual": "Actual",
+                                 "target_shown": "Target", "rag": "Status", "direction": "Direction",
+                                 "outlook": "Director's outlook", "commentary": "Commentary"}),
+        caption=f"{directorate}'s measures due in {label(b.period)}; direction of travel against the previous "
+                "value reported, outlook as the director gives it",
+        formats={"Actual": "number", "Status": "rag"}, source=SOURCE, empty_text="No measure was due.")
+    items = [_summary_table(ratings, b.period, "Directorate RAG summary", who), measures_table,
+             _exceptions_table(ratings, b.period, "Directorate exceptions", who)]
+    if is_quarter_end(b.period):
+        items.append(quarterly_dashboard_table(b, [directorate], "Directorate dashboard", who))
+    return items + [_not_reported_table(ratings, b.period, "Directorate not reported", who)]
