@@ -12,7 +12,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from briefing import batch, cli
+from briefing import cli
 from briefing.batch import SKIPPED, Job, run_jobs
 
 PERIODS = "2022-06..2022-07"
@@ -139,15 +139,6 @@ def test_a_document_that_kills_its_kernel_does_not_take_the_next_one_with_it(rec
     results = run_jobs([job(killer, out, "killer"), job(record_nb, out, "after")], workers=1, progress=False)
     assert [r.ok for r in results] == [False, True]
     assert "Dead" in results[0].error or "died" in results[0].error
-
-
-def test_a_kernel_that_cannot_start_fails_each_document_with_the_reason(record_nb, tmp_path, monkeypatch):
-    monkeypatch.setattr(batch, "KERNEL_NAME", "no-such-kernel")
-    out = tmp_path / "out"
-    results = run_jobs([job(record_nb, out, "a"), job(record_nb, out, "b")], workers=1, progress=False)
-    assert [r.ok for r in results] == [False, False]
-    assert all("NoSuchKernel" in r.error for r in results), [r.error for r in results]
-    assert not list(out.rglob("*.html"))
 
 
 def test_planning_errors_are_raised_and_leave_nothing_running(record_nb, tmp_path):

@@ -88,7 +88,7 @@ def test_a_failed_run_names_the_broken_file_and_keeps_the_good_briefing(built, d
                      "--no-progress"])
     assert code == 1
     err = capsys.readouterr().err
-    assert f"FAILED {PERIOD} briefing.ipynb: ReturnError: " in err
+    assert f"FAILED {PERIOD} briefing: ReturnError: " in err
     assert "register/2022-23.xlsx" in err
     assert (out / PERIOD / "briefing.html").read_bytes() == good
     assert not list((out / PERIOD).glob(".staging*"))

@@ -7,7 +7,7 @@ A run goes like this (what each step buys is measured in ``benchmarks/README.md`
    out) and saves it in the run's private folder; the period's notebooks are
    given that file as their ``prepared`` parameter. Each return is read once for
    the whole run (``readcache``): consecutive periods share twelve months.
-2. Workers (a ``concurrent.futures`` process pool; this process itself when one
+2. Workers (a ``multiprocessing`` pool of new processes; this process itself when one
    document is built at a time) each start one kernel of this environment's
    ipykernel through jupyter_client and keep it for every document they are
    given: papermill executes each notebook with its parameters in that kernel
@@ -31,21 +31,13 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .paths import NOTEBOOKS_DIR
+from .kernel import KERNEL_NAME, Kernel
 
-KERNEL_NAME = "python3"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-# Public IPython options for every kernel: import the package as the kernel starts (so the import
-# overlaps the building of the period here rather than delaying the first cell); keep no history
-# database (kernels of one run would otherwise share one SQLite file) and no output cache (``Out``
-# would otherwise keep every document's displayed sections alive for the kernel's whole life).
-KERNEL_ARGUMENTS = ["--IPKernelApp.exec_lines=import briefing.document", "--HistoryManager.hist_file=:memory:",
-                    "--InteractiveShell.cache_size=0"]
-MAX_SOCKET_PATH = 100  # bytes in a Unix socket's path (107 on Linux), less the socket's own name
 SKIPPED = "skipped: an earlier document failed (--fail-fast)"
 
 
@@ -74,7 +66,6 @@ class Result:
     ok: bool
     seconds: float
     error: str = ""
-    outputs: list[Path] = field(default_factory=list)
 
 
 def briefing_exporter():
@@ -88,80 +79,18 @@ def briefing_exporter():
     corporate briefing.
     """
     from nbconvert.exporters import TemplateExporter
+    from traitlets import default
 
     class BriefingExporter(TemplateExporter):
         output_mimetype = "text/html"
         export_from_notebook = None
 
-        def _file_extension_default(self):
+        @default("file_extension")
+        def _html(self):
             return ".html"
 
     return BriefingExporter(template_name="briefing", extra_template_basedirs=[str(TEMPLATES_DIR)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-
-
-class Kernel:
-    """One kernel of this environment's ipykernel, kept for document after document.
-
-    Started through jupyter_client's ``AsyncKernelManager`` with a kernel spec
-    manager that looks in no kernel folders, so ``python3`` is always the
-    ipykernel installed beside the package (this Python), whatever other
-    kernels the machine has. It talks over IPC sockets in a private folder
-    (nothing on the network, no ports to race for), removed when it stops.
-    """
-
-    def __init__(self, cwd: Path = NOTEBOOKS_DIR, folder: Path | None = None):
-        self.cwd = Path(cwd)
-        self.parent = folder  # where its private folder goes (None: the system's temporary folder)
-        self.km = None
-        self.folder: str | None = None
-
-    def start(self) -> None:
-        """Launch the kernel process; nbclient waits for it to be ready when the first notebook runs."""
-        from jupyter_client.kernelspec import KernelSpecManager
-        from jupyter_client.manager import AsyncKernelManager
-        from jupyter_core.utils import run_sync
-
-        self.folder = tempfile.mkdtemp(prefix="kernel-", dir=self.parent)
-        sockets = os.path.join(self.folder, "ipc")  # the kernel's sockets are ipc-1 to ipc-5
-        ipc = len(sockets.encode()) < MAX_SOCKET_PATH  # else (a very long TMPDIR) local TCP ports
-        km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(kernel_dirs=[]),
-                                transport="ipc" if ipc else "tcp", ip=sockets if ipc else "127.0.0.1",
-                                connection_file=os.path.join(self.folder, "kernel.json"))
-        try:
-            run_sync(km.start_kernel)(cwd=str(self.cwd), extra_arguments=KERNEL_ARGUMENTS)
-        except BaseException:
-            self.stop()
-            raise
-        self.km = km
-
-    def start_early(self) -> None:
-        """``start`` ahead of the first document, so that it overlaps other work. A kernel that cannot start
-        is started again by the first document, which then fails and says why."""
-        try:
-            self.start()
-        except Exception:  # noqa: BLE001 - reported by the first document
-            self.stop()
-
-    def manager(self):
-        """The kernel manager, starting a kernel first if there is none."""
-        if self.km is None:
-            self.start()
-        return self.km
-
-    def stop(self) -> None:
-        """Shut the kernel down at once: it holds nothing worth a graceful wait."""
-        from jupyter_core.utils import run_sync
-
-        if self.km is not None:
-            try:
-                run_sync(self.km.shutdown_kernel)(now=True)
-            except Exception:  # noqa: BLE001 - stopping must not hide the run's own result
-                pass
-            self.km = None
-        if self.folder:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder = None
 
 
 def failure_summary(exc: BaseException) -> str:
@@ -195,12 +124,9 @@ def build_document(kernel: Kernel, job: Job, exporter, fresh_kernel: bool = Fals
                 kernel.stop()
         body, _ = exporter.from_notebook_node(nb, resources={"briefing": {"title": job.title}})
         (staging / job.html_path.name).write_text(body, encoding="utf-8")
-        published = []
         for item in sorted(staging.iterdir()):
-            target = final_dir / item.name
-            os.replace(item, target)
-            published.append(target)
-        return Result(job, True, time.perf_counter() - started, outputs=published)
+            os.replace(item, final_dir / item.name)
+        return Result(job, True, time.perf_counter() - started)
     except Exception as exc:
         return Result(job, False, time.perf_counter() - started, failure_summary(exc))
     finally:
@@ -258,19 +184,12 @@ def _build_in_worker(jobs: list[Job]) -> list[Result]:
 
 # Runs -------------------------------------------------------------------------------------
 
-@dataclass
-class Period:
-    """One period's documents, and the file where its briefing was prepared for them (None: not prepared)."""
-
-    jobs: list[Job]
-    prepared: Path | None = None
-
-    def chunks(self, parts: int) -> list[list[Job]]:
-        """The jobs in ``parts`` runs of consecutive jobs (fewer if there are fewer jobs), each given the file."""
-        jobs = [replace(job, parameters={**job.parameters, "prepared": str(self.prepared) if self.prepared else None})
-                for job in self.jobs]
-        size = -(-len(jobs) // max(1, min(parts, len(jobs))))
-        return [jobs[i:i + size] for i in range(0, len(jobs), size)]
+def chunks(jobs: list[Job], prepared: Path | None, parts: int) -> list[list[Job]]:
+    """A period's ``jobs`` given its ``prepared`` file, in ``parts`` runs of consecutive jobs (fewer if fewer jobs)."""
+    jobs = [replace(job, parameters={**job.parameters, "prepared": str(prepared) if prepared else None})
+            for job in jobs]
+    size = -(-len(jobs) // max(1, min(parts, len(jobs))))
+    return [jobs[i:i + size] for i in range(0, len(jobs), size)]
 
 
 def run_jobs(jobs: Sequence[Job] | Callable[[], Sequence[Job]], workers: int = 1, fresh_kernel: bool = False,
@@ -302,8 +221,8 @@ def run_jobs(jobs: Sequence[Job] | Callable[[], Sequence[Job]], workers: int = 1
             if not fresh_kernel:
                 here.start_early()
         planned = list(jobs() if callable(jobs) else jobs)
-        periods = [Period([j for j in planned if j.period == p]) for p in dict.fromkeys(j.period for j in planned)]
-        parts = -(-workers // max(1, len(periods)))
+        periods = {job.period: [j for j in planned if j.period == job.period] for job in planned}
+        parts = -(-workers // max(1, len(periods))) if pool is not None else 1
         done: queue.Queue = queue.Queue()
         with tqdm(total=len(planned), unit="doc", disable=not progress, dynamic_ncols=True) as bar:
             def collect(built: list[Result]) -> bool:
@@ -314,11 +233,9 @@ def run_jobs(jobs: Sequence[Job] | Callable[[], Sequence[Job]], workers: int = 1
 
             exporter = briefing_exporter() if pool is None else None
             sent, going = 0, True
-            for period in periods:
-                if not going:
-                    break
-                period.prepared = prepare(period.jobs[0].period, folder) if prepare else None
-                for chunk in period.chunks(parts if pool is not None else 1):
+            for period, period_jobs in periods.items():
+                prepared = prepare(period, folder) if prepare and going else None
+                for chunk in chunks(period_jobs, prepared, parts) if going else []:
                     if pool is None:
                         going = all(collect([build_document(here, job, exporter, fresh_kernel)]) for job in chunk)
                     else:
@@ -349,8 +266,3 @@ def _in_order(planned: list[Job], results: dict[tuple, Result]) -> list[Result]:
 
 def _key(job: Job) -> tuple:
     return job.notebook, job.html_path
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (all of the machine's where the system cannot say)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

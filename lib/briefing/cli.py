@@ -102,7 +102,7 @@ def cmd_run(args) -> int:
         if result.ok:
             print(f"wrote {result.job.html_path}")
     for result in failed:
-        print(f"FAILED {result.job.period} {result.job.notebook.name}: {result.error}", file=sys.stderr)
+        print(f"FAILED {result.job.name}: {result.error}", file=sys.stderr)
     print(f"{len(results) - len(failed)} built, {len(failed)} failed, in {elapsed:.1f} s "
           f"({len(periods)} period{'s' if len(periods) != 1 else ''})")
     return 1 if failed else 0
