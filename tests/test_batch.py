@@ -172,18 +172,22 @@ def fresh_run(tmp_path_factory):
     return fresh
 
 
-@pytest.fixture(scope="module", params=[1, 2], ids=["one kernel", "two kernels"])
-def kept_and_fresh(request, tmp_path_factory, fresh_run):
-    """The same two months built on kept-alive kernels: one kernel for both months, or two."""
+@pytest.fixture(scope="module", params=["one kernel", "two kernels"])
+def kept_and_fresh(request, tmp_path_factory, fresh_run, built_period):
+    """The same documents built on kept-alive kernels: one kernel for both months, or (the session's
+    ``built_period``) two workers with a kernel each, splitting one month between them."""
+    if request.param == "two kernels":
+        built, period = built_period
+        return built, fresh_run, [period]
     kept = tmp_path_factory.mktemp("kept")
-    assert cli.main(["run", PERIODS, "--output-dir", str(kept), "--jobs", str(request.param), "--no-progress"]) == 0
-    return kept, fresh_run
+    assert cli.main(["run", PERIODS, "--output-dir", str(kept), "--jobs", "1", "--no-progress"]) == 0
+    return kept, fresh_run, ["2022-06", "2022-07"]
 
 
 def test_kept_kernels_build_every_table_a_fresh_kernel_builds(kept_and_fresh):
-    kept, fresh = kept_and_fresh
+    kept, fresh, months = kept_and_fresh
     books = sorted(p.relative_to(kept) for p in kept.rglob("tables.xlsx"))
-    assert [str(b) for b in books] == ["2022-06/tables.xlsx", "2022-07/tables.xlsx"]
+    assert [str(b) for b in books] == [f"{month}/tables.xlsx" for month in months]
     for book in books:
         kept_sheets = pd.read_excel(kept / book, sheet_name=None, header=None, engine="calamine")
         fresh_sheets = pd.read_excel(fresh / book, sheet_name=None, header=None, engine="calamine")
@@ -194,13 +198,13 @@ def test_kept_kernels_build_every_table_a_fresh_kernel_builds(kept_and_fresh):
 
 
 def test_kept_kernels_write_the_same_documents_as_fresh_kernels(kept_and_fresh):
-    kept, fresh = kept_and_fresh
+    kept, fresh, months = kept_and_fresh
     pages = sorted(p.relative_to(kept) for p in kept.rglob("*.html") if p.name != "index.html")
-    assert len(pages) == 14  # per month: the corporate briefing and six directorates'
-    assert pages == sorted(p.relative_to(fresh) for p in fresh.rglob("*.html") if p.name != "index.html")
+    assert len(pages) == 7 * len(months)  # per month: the corporate briefing and six directorates'
+    assert pages == sorted(p.relative_to(fresh) for month in months for p in (fresh / month).rglob("*.html"))
     for page in pages:
         assert (kept / page).read_bytes() == (fresh / page).read_bytes(), page
-    for month in ("2022-06", "2022-07"):
+    for month in months:
         manifests = [json.loads((root / month / "manifest.json").read_text()) for root in (kept, fresh)]
         for manifest in manifests:
             manifest.pop("created")
