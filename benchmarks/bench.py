@@ -1,19 +1,22 @@
 """`make bench`: a year of briefings three ways, side by side, in one run.
 
 1. the project's `briefing run` over the twelve months of the bundled year: every document
-   (the corporate briefing and each directorate's, seven a month);
+   (the corporate briefing and each directorate's, seven a month), each period built once by the
+   command and loaded by its notebooks, run by papermill in one kept-alive kernel per worker;
 2. the naive baseline: for each document the `papermill` command line, then
    `jupyter nbconvert --no-input`. At about 4 s a document a full year takes six minutes,
    so by default it runs every document of two months (the first and the last) and
    scales its time per document to the whole year; `--naive-all` runs every document;
-3. the floor: the package's own functions called in one Python process (benchmarks/floor.py),
-   the same tables and charts with no notebook.
+3. the floor (benchmarks/floor.py): the same computation in one Python process with no notebook:
+   each period built once (one read cache for the whole run), every document of it made from
+   that one briefing, its displays turned into HTML, tables.xlsx and manifest.json written.
 
 Then a cold single period from a new process (every document, and the corporate briefing
-alone, beside the floor's corporate briefing alone; each the fastest of three runs), and the large synthetic council
-(600 measures, 20 directorates, 50,000 finance rows a month, 24 months) to show how the
-cost grows with the size of the council: its year is timed beside a second run of the bundled
-year, and the two compared, so that both are measured at the machine's same speed.
+alone, beside the floor's corporate briefing alone; each the fastest of `--cold-runs`, three by
+default), and the large synthetic council (600 measures, 20 directorates, 50,000 finance rows a
+month, 24 months) to show how the cost grows with the size of the council: its year is timed
+beside a second run of the bundled year, and the two compared, so that both are measured at the
+machine's same speed.
 
 Wall time is from process start to exit. Peak memory is the largest total of the
 proportional set size (PSS: shared pages counted once) of the process and all its children,
@@ -66,11 +69,10 @@ def _memory(process: psutil.Process) -> int:
         return process.memory_info().rss
 
 
-def measure(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
+def measure(cmd: list[str]) -> tuple[float, float]:
     """Run ``cmd``; return (wall seconds, peak MB of PSS summed over it and its children)."""
     started = time.perf_counter()
-    proc = psutil.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                        env={**os.environ, **(env or {})})
+    proc = psutil.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0.0
     done = threading.Event()
 
@@ -115,7 +117,7 @@ def measure(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
     return seconds, peak
 
 
-COLD_RUNS = 3  # runs of each cold measurement, the fastest kept
+COLD_RUNS = 3  # runs of each cold measurement, the fastest kept (``--cold-runs``)
 
 
 def best(cmd: list[str], repeat: int) -> tuple[float, float]:
@@ -204,8 +206,8 @@ def bundled(args, work: Path) -> Timing:
     last = args.periods.split("..")[-1]
     cold_docs = len(project_documents(last, data))
     # A cold run takes seconds, and anything else the machine does only ever slows it: each is the fastest
-    # of at least COLD_RUNS, as hyperfine's minimum would be.
-    cold_repeat = max(args.repeat, COLD_RUNS)
+    # of `--cold-runs` (three by default), as hyperfine's minimum would be.
+    cold_repeat = max(args.repeat, args.cold_runs)
     cold = [Timing(f"cold `briefing run {last}` (fastest of {cold_repeat})", cold_docs,
                    *best(run_command(last, work / "cold"), cold_repeat)),
             Timing(f"cold `briefing run {last} --only corporate` (fastest of {cold_repeat})", 1,
@@ -236,9 +238,9 @@ def bundled(args, work: Path) -> Timing:
     if run.naive_seconds:
         print(f"- {months} months: {run.naive_seconds / run.seconds:.1f}× faster than the naive loop (at least 8×)")
     print(f"- {months} months: {run.seconds / floor_row.seconds:.2f}× the floor (at most 1.5×)")
-    print(f"- one cold period, corporate briefing alone: {cold[1].seconds:.2f} s (under 2.5 s); the floor's own "
-          f"cold corporate briefing takes {cold[2].seconds:.2f} s, so this is {cold[1].seconds / cold[2].seconds:.2f}× "
-          f"the floor; every document of the period: {cold[0].seconds:.2f} s")
+    print(f"- one cold period, corporate briefing alone: {cold[1].seconds:.2f} s against the floor's own cold "
+          f"corporate briefing, {cold[2].seconds:.2f} s: {cold[1].seconds / cold[2].seconds:.2f}× the floor "
+          f"(at most 1.5×); every document of the period: {cold[0].seconds:.2f} s")
     return run
 
 
@@ -288,6 +290,8 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-large", action="store_true", help="skip the large synthetic council")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs of the project, the floor and the cold runs; the fastest is shown (default 1)")
+    parser.add_argument("--cold-runs", type=int, default=COLD_RUNS,
+                        help=f"runs of each cold measurement, the fastest shown (default {COLD_RUNS})")
     parser.add_argument("--large-periods", default="2022-04..2023-03", help="the large council's months to build")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench-"))
