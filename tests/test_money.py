@@ -1,12 +1,12 @@
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from briefing.money import format_millions, millions, pct_text, pence_column, pence_from_millions, round_millions, \
-    units_text, whole_units
+from briefing.money import format_millions, millions, pct_text, pence_column, pence_from_millions, percent, \
+    percent_text, units_text, whole_units
 
 
 def test_millions_to_pence_is_exact():
@@ -23,8 +23,7 @@ def test_sum_of_many_small_amounts_does_not_drift():
 
 
 def test_rounding_is_half_up_at_display_only():
-    assert round_millions(pence_from_millions(7.25)) == Decimal("7.3")
-    assert round_millions(pence_from_millions(-7.25)) == Decimal("-7.3")
+    assert whole_units(pence_from_millions(7.25), 1) == 73 and whole_units(pence_from_millions(-7.25), 1) == -73
     assert format_millions(pence_from_millions(7.15)) == "£7.2m"
     assert format_millions(pence_from_millions(-1.349)) == "-£1.3m"
     assert format_millions(pence_from_millions(2.4), sign=True) == "+£2.4m"
@@ -63,6 +62,23 @@ def test_a_small_amount_is_never_written_as_nil_in_a_sentence():
 @given(st.one_of(st.integers(-10 ** 20, 10 ** 20), st.sampled_from([5_000_000, -5_000_000, 4_999_999, -50_000, 0])),
        st.sampled_from([1, 3]), st.booleans())
 def test_whole_units_round_and_write_as_the_decimal_rounding_does(pence, places, plus):
-    shown = round_millions(pence, places)
+    shown = (Decimal(pence) / 100_000_000).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     sign = "-" if shown < 0 else "+" if plus and shown > 0 else ""
     assert units_text(whole_units(pence, places), places, plus) == f"{sign}{abs(shown):,.{places}f}"
+
+
+@given(st.floats(allow_nan=False) | st.integers(-10 ** 6, 10 ** 6).map(lambda n: n / 20) | st.just(-0.0), st.booleans())
+@example(0.15, False)
+@example(-0.04, True)
+@example(0.05, True)
+def test_a_per_cent_is_shown_to_one_place_as_round_rounds_it(value, signed):
+    shown = round(value, 1) + 0.0
+    assert percent_text(value, signed) == f"{'+' if signed and shown > 0 else ''}{shown:,.1f}%"
+
+
+def test_a_per_cent_of_a_whole_is_blank_where_the_whole_is_nil_negative_or_blank():
+    assert percent(1, 4) == 25.0 and math.isnan(percent(1, 0)) and math.isnan(percent(1, -4))
+    assert math.isnan(percent(pd.NA, 4)) and math.isnan(percent(1, None))
+    parts = pd.Series(pd.array([1, 3, None, 5], dtype="Int64"))
+    assert percent(parts, 4).tolist()[:2] == [25.0, 75.0] and percent(parts, 4).isna().tolist()[2]
+    assert percent(parts, pd.Series([4, 0, 4, -5])).isna().tolist() == [False, True, True, True]

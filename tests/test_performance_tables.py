@@ -7,6 +7,7 @@ and each directorate's own tables.
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
 
@@ -127,7 +128,7 @@ def test_directorate_tables_hold_only_that_directorate():
 
 
 def test_director_assessments_table_says_how_many_differ():
-    table = T._assessments_table(overridden_july(), "2022-07", "Director assessments")
+    table = T.director_assessments_table(SimpleNamespace(ratings=overridden_july(), period="2022-07"))
     assert table.title == "For 1 measure in July 2022 the director's rating differs from the rule"
 
 

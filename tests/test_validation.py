@@ -1,7 +1,6 @@
 """Validation: every broken return of the corpus reports its exact cell and message; clean data is clean."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -11,10 +10,10 @@ from briefing.params import load_settings
 from briefing.problems import ERROR, WARNING, Problem
 from briefing.register import load_register
 from briefing.returns import available_periods, load_period
-from briefing.schemas import Rule, RuleSet, blank, is_blank
+from briefing.schemas import Rule, RuleSet, is_blank
 from briefing.validation import (RETURN_INVALID, earlier_returns, in_cell_order, one_per_cell, set_aside,
                                  validate_period, validated)
-from briefing.workbook import error_cells
+from briefing.workbook import blank, error_cells
 from broken_returns import CASES, PERIOD, copy_data
 
 
@@ -179,27 +178,6 @@ def test_excel_error_cells_are_found_in_the_sheet_xml_with_or_without_a_formula(
            b'<c r="C14" t="n"><v>3</v></c></row></sheetData>')
     found = {position: error.code for position, error in error_cells(xml).items()}
     assert found == {(1, 1): "#DIV/0!", (13, 27): "#REF!"}
-
-
-_CELL_VALUES = st.one_of(st.none(), st.just(float("nan")), st.text(alphabet=" \t\n\x1c\u00a0\u3000ab1", max_size=4))
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(_CELL_VALUES, max_size=12), st.sampled_from(["str", "string", "object"]))
-def test_blank_text_cells_are_found_a_column_at_a_time_as_cell_by_cell(values, dtype):
-    column = pd.Series(values, dtype=dtype, name="commentary", index=range(10, 10 + len(values)))
-    found = is_blank(column)
-    pd.testing.assert_series_equal(found, column.map(blank).astype(bool))
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.one_of(_CELL_VALUES, st.sampled_from([pd.NA, pd.NaT, np.nan, True, 0, 2.5, [], {}, [None],
-                                                         np.str_("  "), np.str_("a"), pd.Timestamp("2022-07-31")])),
-                max_size=12))
-def test_blank_cells_of_any_kind_are_found_a_column_at_a_time_as_cell_by_cell(values):
-    """An object column holding anything a sheet or a table may: text, numbers, dates, the missing markers."""
-    column = pd.Series(values, dtype=object, name="value", index=range(3, 3 + len(values)))
-    pd.testing.assert_series_equal(is_blank(column), column.map(blank).astype(bool))
 
 
 @settings(max_examples=200, deadline=None)

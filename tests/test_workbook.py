@@ -7,7 +7,7 @@ import pytest
 from briefing.money import pence_from_millions
 from briefing.problems import ReturnError
 from briefing.returns import FINANCE, PERFORMANCE
-from briefing.workbook import (Column, SheetSpec, Workbook, _blank, _convert, cell_ref,
+from briefing.workbook import (Column, SheetSpec, Workbook, blank, _convert, cell_ref,
                                column_letter, normalise_header, read_sheet)
 
 
@@ -97,7 +97,7 @@ def row_by_row(book: Workbook, spec: SheetSpec, problems: list) -> pd.DataFrame:
     """The sheet read the simple way, a dict per row and a call per cell, for ``read_sheet`` to agree with."""
     sheet = book.find_sheet(spec.sheet)
     rows = book.rows(sheet)
-    header = next(i for i, r in enumerate(rows) if any(not _blank(v) for v in r))
+    header = next(i for i, r in enumerate(rows) if any(not blank(v) for v in r))
     headers = [normalise_header(h) for h in rows[header]]
     positions = {c.name: headers.index(normalise_header(c.header)) for c in spec.columns
                  if normalise_header(c.header) in headers}
@@ -105,7 +105,7 @@ def row_by_row(book: Workbook, spec: SheetSpec, problems: list) -> pd.DataFrame:
     records = []
     for number, raw in enumerate(rows[header + 1:], start=header + 2):
         values = [raw[positions[c.name]] if c.name in positions else "" for c in spec.columns]
-        if all(_blank(v) for v in values):
+        if all(blank(v) for v in values):
             continue
         record = {"file": book.label, "sheet": sheet, "row": number, "letters": letters}
         for col, value in zip(spec.columns, values):
@@ -153,7 +153,7 @@ def test_a_messy_sheet_is_read_column_by_column_as_row_by_row(xlsx):
     ]
 
 
-def test_a_text_column_blank_in_every_row_reads_as_row_by_row(xlsx):
+def test_a_text_columnblank_in_every_row_reads_as_row_by_row(xlsx):
     rows = [[None, "Name", "Amount £m", "Count", "Value", "Note"], [None, "Alpha", 1, 2, None, " "],
             [None, "Beta", 3, 4, None, None]]
     book = Workbook.open(xlsx("Blank.xlsx", {"Messy": rows}))

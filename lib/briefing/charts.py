@@ -26,8 +26,9 @@ from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .money import format_millions, millions
+from .money import format_millions, millions, percent
 from .tables import Table, element_id
+from .words import listed, plural
 
 try:  # the Analysis Function style and palette, when afcharts is installed
     import afcharts
@@ -115,20 +116,8 @@ def render(draw: Callable, width: float = 8.0, height: float = 4.2) -> bytes:
 
 # Words ------------------------------------------------------------------------
 
-def _list(parts: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    parts = list(parts)
-    if not parts:
-        return ""
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
 def _possessive(name: str) -> str:
     return f"{name}'" if name.endswith("s") else f"{name}'s"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _signed(value: float) -> str:
@@ -209,6 +198,19 @@ def _counts_table(key: str, title: str, frame: pd.DataFrame, first: str, statuse
                  formats={**{s: "int" for s in statuses}, "Total": "int"})
 
 
+def most_red(groups: pd.DataFrame, group: str, what: str, when: str = "") -> str:
+    """``OCC07 … has the most Red measures in July 2022 (4)`` (``when``: " in July 2022"), naming every group
+    tied for the most; ``what`` is a group in words ("priority")."""
+    red = groups["Red"].fillna(0).astype(int)
+    most = int(red.max()) if len(groups) else 0
+    if not most:
+        return f"No {what} has a Red measure{when}"
+    worst = groups.loc[red == most, group].astype(str).tolist()
+    if len(worst) == 1:
+        return f"{worst[0]} has the most Red measures{when} ({most})"
+    return f"{listed(worst)} have the most Red measures{when} ({most} each)"
+
+
 # The charts ---------------------------------------------------------------------
 
 def rag_by_month_chart(tracking: pd.DataFrame, labels: list[str], table_key: str | None = None) -> Chart:
@@ -223,7 +225,7 @@ def rag_by_month_chart(tracking: pd.DataFrame, labels: list[str], table_key: str
     if len(labels) != len(tracking):
         raise ValueError(f"{len(labels)} month labels for {len(tracking)} months")
     red = tracking["Red"].fillna(0).astype(int).tolist()
-    title = f"{_plural(red[-1], 'measure')} {'was' if red[-1] == 1 else 'were'} Red in {labels[-1]}"
+    title = f"{plural(red[-1], 'measure was', 'measures were')} Red in {labels[-1]}"
     if len(red) > 1:
         change = red[-1] - red[-2]
         title += (f", the same as in {labels[-2]}" if change == 0 else
@@ -259,14 +261,7 @@ def rag_by_group_chart(counts: pd.DataFrame, group: str, key: str, what: str,
     _check_columns(counts, ["Green", "Amber", "Red", group])
     frame = counts.reset_index(drop=True)
     labels = [_wrap(str(g), 40) for g in frame[group]]
-    red = frame["Red"].fillna(0).astype(int)
-    worst = frame.loc[red == red.max(), group].astype(str).tolist() if len(frame) else []
-    if not len(frame) or red.max() == 0:
-        title = f"No {what} has a Red measure"
-    elif len(worst) == 1:
-        title = f"{worst[0]} has the most Red measures ({red.max()})"
-    else:
-        title = f"{_list(worst)} have the most Red measures ({red.max()} each)"
+    title = most_red(frame, group, what)
     rows = [f"{r[group]}: " + ", ".join(f"{int(r[s])} {s}" for s in statuses) for _, r in frame.iterrows()]
     alt = f"Horizontal stacked bar chart of measures by RAG status for each {what}. {title}. {'; '.join(rows)}."
     label_lines = sum(label.count("\n") + 1 for label in labels)
@@ -285,11 +280,6 @@ def rag_by_group_chart(counts: pd.DataFrame, group: str, key: str, what: str,
                  table_key)
 
 
-def rag_by_priority_chart(counts: pd.DataFrame, table_key: str | None = None) -> Chart:
-    """RAG counts for each council priority (``counts`` has a ``priority`` column)."""
-    return rag_by_group_chart(counts, "priority", "chart-rag-by-priority", "priority", table_key)
-
-
 def variance_chart(position: pd.DataFrame, table_key: str | None = None) -> Chart:
     """Each directorate's forecast variance: bars right of zero are overspends (hatched), left underspends.
 
@@ -306,13 +296,14 @@ def variance_chart(position: pd.DataFrame, table_key: str | None = None) -> Char
         i = max(range(len(values)), key=lambda k: abs(values[k]))
         biggest = frame["directorate"].iloc[i]
         title = (f"{biggest} forecasts the largest {'overspend' if values[i] > 0 else 'underspend'}, "
-                 f"£{abs(values[i]):,.1f}m" if round(values[i], 1) else "Every directorate forecasts to spend its budget")
+                 f"£{abs(values[i]):,.1f}m" if round(values[i], 1) else
+                 "Every directorate forecasts to spend its budget")
     else:
         title = "No directorate forecast is available"
     parts = [f"{d} {_signed(v)}" for d, v in zip(frame["directorate"], values)]
     alt = (f"Horizontal bar chart of each directorate's forecast variance in £m; overspends are positive and "
            f"drawn to the right of zero, hatched. {title}. {'; '.join(parts)}."
-           + (f" No forecast from {_list(missing)}." if missing else ""))
+           + (f" No forecast from {listed(missing)}." if missing else ""))
 
     def draw(fig, ax):
         styles = [OVERSPEND if v > 0 else UNDERSPEND for v in values]
@@ -441,7 +432,7 @@ def savings_chart(savings: pd.DataFrame, table_key: str | None = None) -> Chart:
     labels = [_wrap(d, 34) for d in frame["directorate"]]
     total_p = int(frame["planned"].fillna(0).sum())
     total_d = int(frame["forecast_delivered"].fillna(0).sum())
-    pct = 100 * total_d / total_p if total_p else 0.0
+    pct = percent(total_d, total_p) if total_p > 0 else 0.0
     title = (f"{format_millions(total_d)} of the {format_millions(total_p)} savings planned ({pct:.0f}%) "
              "is forecast to be delivered")
     rows = [f"{d}: planned {p:,.1f}, forecast delivered {q:,.1f}"

@@ -13,17 +13,13 @@ import pandas as pd
 from .finance import NET_OPERATING_BUDGET, FinancePosition, as_money, range_source, strict_sum
 from .money import pence_from_millions
 from .returns import CORPORATE, PeriodReturns
-from .workbook import refs_by_sheet, refs_pattern
+from .workbook import cells_refs
 
 PASSED, FAILED = "Passed", "Failed"
 
 
 def _check(check: str, passed: bool, figure=pd.NA, expected=pd.NA, where: str = "") -> dict:
     difference = pd.NA if pd.isna(figure) or pd.isna(expected) else int(figure) - int(expected)
-    return _check_row(check, passed, figure, expected, difference, where)
-
-
-def _check_row(check: str, passed: bool, figure, expected, difference, where: str) -> dict:
     return {"check": check, "result": PASSED if passed else FAILED, "figure": figure, "expected": expected,
             "difference": difference, "where": where}
 
@@ -61,10 +57,8 @@ def stated_variance_checks(lines: pd.DataFrame, tolerance_m: float, what: str) -
         if "directorate" in stated.columns else [""] * len(stated)
     names = [f"Stated variance equals forecast minus budget (within £{tolerance_m:g}m): {what} '{area}'{owner}"
              for area, owner in zip(stated["service_area"].tolist(), owners)]
-
-    def cells(letters, file, sheet) -> str:  # the stated variance's cell, then the budget's and forecast's
-        return (f"{refs_pattern(letters, ['stated_variance'], file, sheet)} (stated); "
-                f"{refs_pattern(letters, ['latest_budget', 'forecast_outturn'], file, sheet)} (budget, forecast)")
+    stated_at = cells_refs(stated, ["stated_variance"])
+    budget_at = cells_refs(stated, ["latest_budget", "forecast_outturn"])
     figures = pd.array(stated["stated_variance"], dtype="Int64")
     expected = pd.array(computed, dtype="Int64")
     if not names:
@@ -72,7 +66,7 @@ def stated_variance_checks(lines: pd.DataFrame, tolerance_m: float, what: str) -
     # ``_check`` of each line, its difference taken for the whole column at once (blank where either is)
     return pd.DataFrame({"check": names, "result": [PASSED if ok else FAILED for ok in passed.tolist()],
                          "figure": figures, "expected": expected, "difference": figures - expected,
-                         "where": refs_by_sheet(stated, cells, 3).tolist()})
+                         "where": [f"{a} (stated); {b} (budget, forecast)" for a, b in zip(stated_at, budget_at)]})
 
 
 def service_area_checks(position: pd.DataFrame, detail: pd.DataFrame) -> list[dict]:

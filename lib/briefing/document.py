@@ -459,6 +459,11 @@ def prepare_briefing(run: Run, path: Path, cache: ReadCache | None = None) -> Pa
     briefing = build_briefing(run, cache=cache)
     for shared in ("rated_history", "finance", "checks"):
         getattr(briefing, shared)
+    shown = {run.period, briefing.run.compare_to}
+    # The other months' money lines went into the forecast trend, now worked out: the documents show
+    # none of them, and a large council's year of lines is most of what the file would hold.
+    briefing.returns = {p: r if p in shown else replace(r, finance=r.finance.iloc[0:0], savings=r.savings.iloc[0:0],
+                                                        lines=False) for p, r in briefing.returns.items()}
     with atomic_path(path) as partial, open(partial, "wb") as out:
         pickle.dump(briefing, out, protocol=pickle.HIGHEST_PROTOCOL)
     return Path(path)

@@ -23,11 +23,11 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from .money import WHOLE_NUMBER_TYPES, format_millions
+from .money import format_millions, percent, percent_text
 from .periods import year_to_date
 from .problems import RETURN_INVALID
 from .returns import CORPORATE, PeriodReturns
-from .workbook import cell_ref, cells_refs
+from .workbook import blank, cell_ref, cells_refs
 
 TOTAL_DIRECTORATES = "Total directorate budgets"
 TOTAL_CENTRAL = "Total budgets held centrally"
@@ -41,88 +41,30 @@ POSITION = ["latest_budget", "forecast_outturn", "variance", "previous_variance"
 # Exact sums ----------------------------------------------------------------
 
 def strict_sum(values) -> object:
-    """The exact sum of pence as a Python int; blank when there is nothing to add or any part is blank."""
+    """The exact sum of pence as a Python int (so it cannot overflow); blank when there is nothing to add or
+    any part is blank. A column of whole numbers is checked for blanks at once: a large council's directorate
+    has thousands of lines, added up in every table that shows it."""
     if isinstance(values, pd.Series) and pd.api.types.is_integer_dtype(values.dtype):
-        return _strict_sum_of_column(values)
+        return pd.NA if values.empty or values.isna().any() else sum(values.to_numpy(dtype="int64").tolist())
     values = list(values)
     if not values or any(pd.isna(v) for v in values):
         return pd.NA
     return sum(int(v) for v in values)
 
 
-def _strict_sum_of_column(values: pd.Series) -> object:
-    """``strict_sum`` of a column of integer pence, checked for blanks in one step rather than value by value.
-
-    A large council's directorate has thousands of lines, added up in every
-    table that shows it; the sum is still of Python ints, so it cannot overflow.
-    """
-    if values.empty or values.isna().any():
-        return pd.NA
-    return sum(values.to_numpy(dtype="int64").tolist())
-
-
 def as_money(table: pd.DataFrame, columns) -> pd.DataFrame:
-    """``table`` with ``columns`` made nullable integer pence (Int64), as ``pd.array`` of their values makes them."""
+    """``table`` with ``columns`` made nullable integer pence (Int64)."""
     for column in columns:
-        table[column] = _money_array(table[column])
+        table[column] = pd.array(table[column], dtype="Int64")
     return table
 
 
-def _money_array(values: pd.Series):
-    """``pd.array(list(values), dtype="Int64")``: at once where every value is a whole number (int or int64,
-    within 64 bits) or blank, as in nearly every column of pence; otherwise value by value."""
-    if isinstance(values.dtype, pd.Int64Dtype):
-        return values.array.copy()
-    objects = values.to_numpy(dtype=object)
-    blank = pd.isna(objects)
-    if set(map(type, objects[~blank])) <= WHOLE_NUMBER_TYPES:
-        pence = np.zeros(len(objects), dtype=np.int64)
-        try:
-            pence[~blank] = objects[~blank]
-        except OverflowError:  # past 64 bits: pd.array says so
-            pass
-        else:
-            return pd.arrays.IntegerArray(pence, blank)
-    return pd.array(list(values), dtype="Int64")
-
-
 def _sum_by(frame: pd.DataFrame, key: str, columns: list[str]) -> pd.DataFrame:
-    """Exact sums of ``columns`` for each value of ``key``, in order of first appearance."""
+    """Exact sums (``strict_sum``) of ``columns`` for each value of ``key``, in order of first appearance."""
     if frame.empty:
         empty = pd.DataFrame({c: pd.array([], dtype="Int64") for c in columns})
         return empty.set_axis(pd.Index([], name=key, dtype="object"))
-    groups = frame.groupby(key, sort=False)[columns]
-    if _int64_sums_are_exact(frame, columns):
-        totals = groups.sum(min_count=1).astype("Int64")
-        return totals.mask(groups.count() < groups.size().to_numpy()[:, None])  # any blank part: blank
-    return as_money(groups.agg(strict_sum), columns)
-
-
-def _int64_sums_are_exact(frame: pd.DataFrame, columns: list[str]) -> bool:
-    """True when adding ``columns`` in 64-bit integers cannot overflow, so numpy's sums are exact.
-
-    Pence columns are integers; 64 bits hold £92 trillion, so only a corrupt
-    return could come near. Otherwise sums are made as Python ints.
-    """
-    for column in columns:
-        values = frame[column]
-        if not pd.api.types.is_integer_dtype(values.dtype):
-            return False
-        largest = values.abs().max()
-        if pd.notna(largest) and int(largest) * len(values) >= 2 ** 62:
-            return False
-    return True
-
-
-def pct_of(part: pd.Series, whole) -> pd.Series:
-    """``part`` as a per cent of ``whole`` (a Series or one figure).
-
-    Blank where the whole is missing, nil or negative: a per cent of a
-    negative budget (income) would carry the wrong sign and means nothing.
-    """
-    whole = pd.Series(whole, index=part.index) if not isinstance(whole, pd.Series) else whole
-    whole = whole.astype("Float64")
-    return (100 * part.astype("Float64") / whole.where(whole > 0)).astype("float64")
+    return as_money(frame.groupby(key, sort=False)[columns].agg(strict_sum), columns)
 
 
 def _with_total(table: pd.DataFrame, key: str, total_label: str, columns: list[str]) -> pd.DataFrame:
@@ -140,11 +82,6 @@ def _compare(table: pd.DataFrame, key: str, previous: pd.Series | None) -> pd.Da
         table["previous_variance"] = pd.array(list(previous.reindex(table[key])), dtype="Int64")
     table["change"] = table["variance"] - table["previous_variance"]
     return as_money(table, POSITION)
-
-
-def _variances(frame: pd.DataFrame, key: str) -> pd.Series:
-    """Forecast − budget for each ``key`` (lines of the same name added together)."""
-    return _variance_of(_sum_by(frame, key, ["latest_budget", "forecast_outturn"]))
 
 
 def _variance_of(sums: pd.DataFrame) -> pd.Series:
@@ -171,48 +108,42 @@ def range_source(lines: pd.DataFrame) -> str:
 
 # 1. Directorate position ----------------------------------------------------
 
-def directorate_totals(returns: PeriodReturns) -> pd.DataFrame:
-    """Each directorate's latest budget and forecast outturn: the exact sum of its service areas."""
-    return _directorate_sums(returns).reset_index()
-
-
-def _directorate_sums(returns: PeriodReturns, sums: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
-    """``directorate_totals`` indexed by directorate: from ``sums`` (each period's, as ``finance_position``
-    works them out once) where it holds the returns' period; otherwise summed here."""
-    if sums is not None and returns.period in sums:
-        return sums[returns.period]
+def _directorate_sums(returns: PeriodReturns) -> pd.DataFrame:
+    """Each directorate's latest budget and forecast outturn, by directorate: the exact sum of its service areas."""
     return _sum_by(returns.finance, "directorate", ["latest_budget", "forecast_outturn"])
 
 
-def directorate_position(current: PeriodReturns, comparison: PeriodReturns | None, directorates: list[str],
-                         sums: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+def directorate_position(current: PeriodReturns, comparison: PeriodReturns | None,
+                         directorates: list[str]) -> pd.DataFrame:
     """The directorate financial position, as the July 2022 report's table.
 
     One row per directorate in register order, then the total: latest budget,
     forecast outturn, variance (forecast − budget), variance as a per cent of
     budget, the variance at the comparison report and the change since. A
     directorate without a usable return has blank figures, never zeros; with
-    no comparison returns the comparison columns are blank. ``sums``: see ``_directorate_sums``.
+    no comparison returns the comparison columns are blank.
     """
-    now = _directorate_sums(current, sums)
-    table = pd.DataFrame({"directorate": directorates}).join(now, on="directorate")
-    previous = _variance_of(_directorate_sums(comparison, sums)) if comparison is not None else None
+    table = pd.DataFrame({"directorate": directorates}).join(_directorate_sums(current), on="directorate")
+    previous = _variance_of(_directorate_sums(comparison)) if comparison is not None else None
     table = _with_total(_compare(table, "directorate", previous), "directorate", TOTAL_DIRECTORATES, POSITION)
-    table["variance_pct"] = pct_of(table["variance"], table["latest_budget"])
+    table["variance_pct"] = percent(table["variance"], table["latest_budget"])
     return table[["directorate", "latest_budget", "forecast_outturn", "variance", "variance_pct",
                   "previous_variance", "change"]]
 
 
 # 2. Budgets held centrally, net operating budget, funding ------------------
 
+def _lines(lines: pd.DataFrame, columns: list[str], money: list[str], **extra) -> pd.DataFrame:
+    """``columns`` of a sheet's lines as a table of their own, the ``money`` ones nullable pence, then ``extra``."""
+    return as_money(pd.DataFrame({c: list(lines[c]) for c in columns} | extra), money)
+
+
 def _corporate_lines(lines: pd.DataFrame, before: pd.DataFrame | None) -> pd.DataFrame:
     """Lines of a corporate sheet (central budgets or funding) in sheet order, compared by name."""
-    table = pd.DataFrame({"line": list(lines["service_area"]),
-                          "latest_budget": lines["latest_budget"].to_numpy(),
-                          "forecast_outturn": lines["forecast_outturn"].to_numpy(),
-                          "source": _line_sources(lines).tolist()})
-    previous = _variances(before, "service_area") if before is not None else None
-    return _compare(as_money(table, ["latest_budget", "forecast_outturn"]), "line", previous)
+    table = _lines(lines, ["service_area", *POSITION[:2]], POSITION[:2], source=_line_sources(lines).tolist())
+    table = table.rename(columns={"service_area": "line"})
+    previous = None if before is None else _variance_of(_sum_by(before, "service_area", POSITION[:2]))
+    return _compare(table, "line", previous)
 
 
 def central_lines(current: PeriodReturns, comparison: PeriodReturns | None) -> pd.DataFrame:
@@ -228,48 +159,42 @@ def _total_of(rows: list, line: str) -> dict:
     return {"line": line, **{c: strict_sum(r[c] for r in rows) for c in POSITION}}
 
 
-def net_operating_budget(current: PeriodReturns, comparison: PeriodReturns | None, directorates: list[str],
-                         position: pd.DataFrame | None = None, central: pd.DataFrame | None = None) -> pd.DataFrame:
+def net_operating_budget(current: PeriodReturns, comparison: PeriodReturns | None,
+                         directorates: list[str]) -> pd.DataFrame:
     """The council's position: directorates + central budgets = net operating budget; + funding = year end.
 
     Funding (business rates and council tax) is negative, so the forecast
     year-end position has a nil budget and its forecast is the overspend (or,
     negative, the underspend). The variance per cent of the directorate total
     is of the directorate budgets; every other line's is of the net operating
-    budget, as in the July 2022 report; the year end has none (its budget is nil). ``position`` and
-    ``central`` (the directorate position and central lines) are worked out unless given.
+    budget, as in the July 2022 report; the year end has none (its budget is nil).
     """
-    if position is None:
-        position = directorate_position(current, comparison, directorates)
-    directorate_total = position.iloc[-1]
-    central_total = (central_lines(current, comparison) if central is None else central).iloc[-1]
+    directorate_total = directorate_position(current, comparison, directorates).iloc[-1]
+    central_total = central_lines(current, comparison).iloc[-1]
     funding = _corporate_lines(current.funding, comparison.funding if comparison is not None else None)
     rows = [_total_of([directorate_total], TOTAL_DIRECTORATES), _total_of([central_total], TOTAL_CENTRAL)]
     nob = _total_of(rows, NET_OPERATING_BUDGET)
     funding_rows = [r for _, r in funding.iterrows()]
     year_end = _total_of([nob, _total_of(funding_rows, "funding")], YEAR_END)
     table = as_money(pd.DataFrame([*rows, nob, *(r.to_dict() for r in funding_rows), year_end]), POSITION)
-    table["variance_pct"] = pct_of(table["variance"], nob["latest_budget"])
+    table["variance_pct"] = percent(table["variance"], nob["latest_budget"])
     table.loc[0, "variance_pct"] = directorate_total["variance_pct"]
     table.loc[table.index[-1], "variance_pct"] = float("nan")
     table["source"] = table["source"].fillna("") if "source" in table else ""
     return table[["line", *POSITION[:3], "variance_pct", *POSITION[3:], "source"]]
 
 
-def central_position(current: PeriodReturns, comparison: PeriodReturns | None, directorates: list[str],
-                     lines: pd.DataFrame | None = None, council: pd.DataFrame | None = None) -> pd.DataFrame:
+def central_position(current: PeriodReturns, comparison: PeriodReturns | None,
+                     directorates: list[str]) -> pd.DataFrame:
     """Budgets held centrally with the variance as a per cent of the NET OPERATING BUDGET.
 
     A central line is often negative (interest received, grants) or small, so
     a per cent of the line itself means nothing; the July 2022 report shows
     each central variance as a share of the net operating budget instead.
-    ``lines`` and ``council`` (``central_lines``, ``net_operating_budget``) are worked out unless given.
     """
-    table = (central_lines(current, comparison) if lines is None else lines).copy()
-    if council is None:
-        council = net_operating_budget(current, comparison, directorates, central=table)
-    nob = council.set_index("line")
-    table["variance_pct"] = pct_of(table["variance"], nob.loc[NET_OPERATING_BUDGET, "latest_budget"])
+    table = central_lines(current, comparison)
+    nob = net_operating_budget(current, comparison, directorates).set_index("line")
+    table["variance_pct"] = percent(table["variance"], nob.loc[NET_OPERATING_BUDGET, "latest_budget"])
     return table[["line", *POSITION[:3], "variance_pct", *POSITION[3:], "source"]]
 
 
@@ -285,11 +210,11 @@ def service_areas(current: PeriodReturns, directorates: list[str]) -> pd.DataFra
     Each line names the cells its budget and forecast were read from; a
     directorate with no usable return has one blank row saying why.
     """
-    finance = current.finance
-    found = _positions(finance, "directorate")
-    blocks = [_service_area_block(current, finance, directorate, found.get(directorate))
-              for directorate in directorates]
-    table = _frame_of({c: [v for block in blocks for v in block[c]] for c in SERVICE_AREA_COLUMNS})
+    found = dict(list(current.finance.groupby("directorate", sort=False)))  # a blank directorate is none
+    blocks = [_service_area_block(current, directorate, found.get(directorate)) for directorate in directorates]
+    columns = {c: [v for block in blocks for v in block[c]] for c in SERVICE_AREA_COLUMNS}
+    # typed as the same rows given as dicts would be: with no rows at all, every column object
+    table = pd.DataFrame(columns) if blocks else pd.DataFrame([], columns=SERVICE_AREA_COLUMNS)
     table = as_money(table, ["latest_budget", "forecast_outturn", "stated_variance"])
     columns = ["latest_budget", "forecast_outturn", "variance"]
     table["variance"] = table["forecast_outturn"] - table["latest_budget"]
@@ -298,32 +223,22 @@ def service_areas(current: PeriodReturns, directorates: list[str]) -> pd.DataFra
              **{c: strict_sum(subtotals[c]) for c in columns}}
     table = as_money(pd.concat([table, pd.DataFrame([total])], ignore_index=True),
                      [*columns, "stated_variance"])
-    table["variance_pct"] = pct_of(table["variance"], table["latest_budget"])
+    table["variance_pct"] = percent(table["variance"], table["latest_budget"])
     return table[["directorate", "service_area", "kind", *columns, "variance_pct", "stated_variance",
                   "commentary", "source"]]
 
 
-def _positions(frame: pd.DataFrame, key: str) -> dict:
-    """Where each value of ``key`` is in ``frame`` (positions in frame order), found in one pass.
+def _service_area_block(current: PeriodReturns, directorate: str, lines: pd.DataFrame | None) -> dict[str, list]:
+    """One directorate's rows of the service-area table, column by column: its ``lines`` (None: it has
+    none) then its subtotal.
 
-    Filtering the frame once per directorate would read every line once per
-    directorate; a blank key belongs to no directorate, as with ``==``.
-    """
-    return frame.groupby(key, sort=False).indices if not frame.empty else {}
-
-
-def _service_area_block(current: PeriodReturns, finance: pd.DataFrame, directorate: str,
-                        positions: np.ndarray | None) -> dict[str, list]:
-    """One directorate's rows of the service-area table, column by column: its lines then its subtotal.
-
-    The values are those a row-by-row reading of ``finance`` gives (a value a
+    The values are those a row-by-row reading of the lines gives (a value a
     row lacks is NaN, as in a table built from dicts), so the table's types are too.
     """
-    if positions is None:
+    if lines is None:
         row = {"directorate": directorate, "service_area": _unavailable(current, directorate), "kind": "subtotal",
                "source": f"{directorate}.xlsx"}
         return {c: [row.get(c, np.nan)] for c in SERVICE_AREA_COLUMNS}
-    lines = finance.iloc[positions]
     shown = {"directorate": [directorate] * len(lines), "kind": ["line"] * len(lines),
              **{c: lines[c].tolist() for c in ("service_area", "latest_budget", "forecast_outturn",
                                                 "stated_variance", "commentary")},
@@ -332,17 +247,6 @@ def _service_area_block(current: PeriodReturns, finance: pd.DataFrame, directora
                 **{c: strict_sum(lines[c]) for c in ("latest_budget", "forecast_outturn")},
                 "source": range_source(lines)}
     return {c: [*shown[c], subtotal.get(c, np.nan)] for c in SERVICE_AREA_COLUMNS}
-
-
-def _frame_of(columns: dict[str, list]) -> pd.DataFrame:
-    """A table from whole columns, typed as ``pd.DataFrame`` types the same rows given as dicts.
-
-    Columns of values are typed as rows of them are, except with no rows at
-    all, where rows leave every column ``object``.
-    """
-    if not any(columns.values()):
-        return pd.DataFrame([], columns=list(columns))
-    return pd.DataFrame(columns)
 
 
 def _unavailable(current: PeriodReturns, directorate: str) -> str:
@@ -364,47 +268,36 @@ def within_tolerance(variance, budget, tolerance_pct: float):
     return abs(int(variance)) * 100 <= Decimal(str(tolerance_pct)) * abs(int(budget))
 
 
-def _signed_pct(value) -> str:
-    """``+10.9%``: signed as shown, so a per cent that rounds to nil carries no sign."""
-    shown = round(float(value), 1) + 0.0
-    return f"{'+' if shown > 0 else ''}{shown:.1f}%"
-
-
 def _position_text(variance, pct) -> str:
     """``+£7.6m or +10.9%``, as the Q3 2017-18 finance annex writes a position."""
     if pd.isna(variance):
         return "Not available"
-    share = "" if pd.isna(pct) else f" or {_signed_pct(pct)}"
+    share = "" if pd.isna(pct) else f" or {percent_text(pct, signed=True)}"
     return f"{format_millions(variance, sign=True)}{share}"
 
 
 def _notes(current: PeriodReturns) -> dict[str, str]:
     """The commentary each directorate gave on its service areas, each note named by its service area.
 
-    Worked out for every directorate in one pass over their lines; a
-    directorate whose lines carry no commentary has an empty text.
+    A directorate whose lines carry no commentary has an empty text.
     """
-    areas, texts = current.finance["service_area"].tolist(), current.finance["commentary"].tolist()
-    return {directorate: "\n".join(f"{areas[i]}: {texts[i]}" for i in positions
-                                   if isinstance(texts[i], str) and texts[i].strip())
-            for directorate, positions in _positions(current.finance, "directorate").items()}
+    notes = {}
+    for directorate, lines in current.finance.groupby("directorate", sort=False):
+        texts = zip(lines["service_area"].tolist(), lines["commentary"].tolist())
+        notes[directorate] = "\n".join(f"{area}: {text}" for area, text in texts if not blank(text))
+    return notes
 
 
-def on_target(current: PeriodReturns, directorates: list[str], tolerance_pct: float,
-              position: pd.DataFrame | None = None, council: pd.DataFrame | None = None) -> pd.DataFrame:
+def on_target(current: PeriodReturns, directorates: list[str], tolerance_pct: float) -> pd.DataFrame:
     """Each directorate's variance against the tolerance, Yes or No, with the notes from its return.
 
     The last row is the council as a whole: the forecast year-end variance
     against the net operating budget (the Q3 2017-18 annex's council line).
     A directorate's row depends only on its own lines: its own briefing
-    shows its row of this table (``on_target_table``). ``position`` and ``council`` (their comparison
-    columns unused) are worked out unless given.
+    shows its row of this table (``on_target_table``).
     """
-    if position is None:
-        position = directorate_position(current, None, directorates)
-    if council is None:
-        council = net_operating_budget(current, None, directorates, position)
-    position = position.iloc[:-1]
+    position = directorate_position(current, None, directorates).iloc[:-1]
+    council = net_operating_budget(current, None, directorates)
     notes = _notes(current)
     rows = []
     for _, row in position.iterrows():
@@ -416,7 +309,7 @@ def on_target(current: PeriodReturns, directorates: list[str], tolerance_pct: fl
     budget = council.loc[NET_OPERATING_BUDGET, "latest_budget"]
     variance = council.loc[YEAR_END, "variance"]
     rows.append({"directorate": "Council (net operating budget)", "latest_budget": budget, "variance": variance,
-                 "variance_pct": pct_of(pd.Series([variance]), budget).iloc[0], "notes": ""})
+                 "variance_pct": percent(variance, budget), "notes": ""})
     table = as_money(pd.DataFrame(rows), ["latest_budget", "variance"])
     table["on_target"] = [_yes_no(within_tolerance(v, b, tolerance_pct))
                           for v, b in zip(table["variance"], table["latest_budget"])]
@@ -432,7 +325,7 @@ def _yes_no(flag) -> str:
 
 def _savings_figures(table: pd.DataFrame) -> pd.DataFrame:
     table["shortfall"] = table["planned"] - table["forecast_delivered"]
-    table["achieved_pct"] = pct_of(table["forecast_delivered"], table["planned"])
+    table["achieved_pct"] = percent(table["forecast_delivered"], table["planned"])
     return table
 
 
@@ -454,12 +347,9 @@ def savings_by_directorate(current: PeriodReturns, directorates: list[str]) -> p
 def savings_lines(current: PeriodReturns, directorate: str) -> pd.DataFrame:
     """One directorate's savings, saving by saving, with their total and the commentary."""
     lines = current.savings[current.savings["directorate"] == directorate]
-    table = pd.DataFrame({"saving": list(lines["saving"]), "planned": lines["planned"].to_numpy(),
-                          "forecast_delivered": lines["forecast_delivered"].to_numpy(),
-                          "commentary": list(lines["commentary"]),
-                          "source": _line_sources(lines, "planned", "forecast_delivered").tolist()})
-    table = _with_total(as_money(table, ["planned", "forecast_delivered"]), "saving", "Total savings",
-                        ["planned", "forecast_delivered"])
+    money = ["planned", "forecast_delivered"]
+    table = _lines(lines, ["saving", *money, "commentary"], money, source=_line_sources(lines, *money).tolist())
+    table = _with_total(table, "saving", "Total savings", money)
     return _savings_figures(table)
 
 
@@ -474,20 +364,16 @@ def _item(balances: pd.DataFrame, name: str) -> tuple[object, str]:
     return pd.NA, f"{CORPORATE}.xlsx!Balances (no '{name}' row)"
 
 
-def general_balances(current: PeriodReturns, directorates: list[str],
-                     council: pd.DataFrame | None = None) -> pd.DataFrame:
+def general_balances(current: PeriodReturns, directorates: list[str]) -> pd.DataFrame:
     """Opening general balances, less the forecast overspend (or plus the underspend), against the risk-assessed level.
 
     The movement is the forecast year-end position including budgets held
-    centrally and funding (of ``council``, the ``net_operating_budget``,
-    worked out here unless given); the last row is the headroom above
-    (positive) or shortfall below (negative) the risk-assessed level.
+    centrally and funding (of the ``net_operating_budget``); the last row is
+    the headroom above (positive) or shortfall below (negative) the risk-assessed level.
     """
     opening, opening_cell = _item(current.balances, OPENING_BALANCE)
     level, level_cell = _item(current.balances, RISK_ASSESSED_LEVEL)
-    if council is None:
-        council = net_operating_budget(current, None, directorates)
-    year_end = council.set_index("line").loc[YEAR_END, "variance"]
+    year_end = net_operating_budget(current, None, directorates).set_index("line").loc[YEAR_END, "variance"]
     movement = pd.NA if pd.isna(year_end) else -int(year_end)
     forecast = strict_sum([opening, movement])
     gap = strict_sum([forecast, pd.NA if pd.isna(level) else -int(level)])
@@ -508,11 +394,8 @@ def general_balances(current: PeriodReturns, directorates: list[str],
 
 def reserves(current: PeriodReturns) -> pd.DataFrame:
     """Each reserve's opening balance, forecast movement and forecast closing balance, with the total."""
-    lines = current.reserves
-    table = pd.DataFrame({"reserve": list(lines["reserve"]), "opening": lines["opening"].to_numpy(),
-                          "forecast_movement": lines["forecast_movement"].to_numpy(),
-                          "commentary": list(lines["commentary"])})
-    table = as_money(table, ["opening", "forecast_movement"])
+    money = ["opening", "forecast_movement"]
+    table = _lines(current.reserves, ["reserve", *money, "commentary"], money)
     table["forecast_closing"] = table["opening"] + table["forecast_movement"]
     table = _with_total(table, "reserve", "Total reserves", ["opening", "forecast_movement", "forecast_closing"])
     return table[["reserve", "opening", "forecast_movement", "forecast_closing", "commentary"]]
@@ -520,18 +403,15 @@ def reserves(current: PeriodReturns) -> pd.DataFrame:
 
 def dedicated_schools_grant(current: PeriodReturns) -> pd.DataFrame:
     """Each DSG block's opening cumulative deficit, forecast in-year deficit and closing cumulative deficit."""
-    lines = current.dsg
-    table = pd.DataFrame({"block": list(lines["block"]), "opening_deficit": lines["opening_deficit"].to_numpy(),
-                          "in_year_deficit": lines["in_year_deficit"].to_numpy()})
-    table = as_money(table, ["opening_deficit", "in_year_deficit"])
+    money = ["opening_deficit", "in_year_deficit"]
+    table = _lines(current.dsg, ["block", *money], money)
     table["closing_deficit"] = table["opening_deficit"] + table["in_year_deficit"]
     return _with_total(table, "block", "Total", ["opening_deficit", "in_year_deficit", "closing_deficit"])
 
 
 # 9. Forecast trend ------------------------------------------------------------------
 
-def variance_trend(returns: Mapping[str, PeriodReturns], period: str, directorates: list[str],
-                   sums: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+def variance_trend(returns: Mapping[str, PeriodReturns], period: str, directorates: list[str]) -> pd.DataFrame:
     """Each directorate's forecast variance at every month's report of the year so far, and the total.
 
     One column per period from April to ``period``; a month with no returns is blank.
@@ -539,7 +419,7 @@ def variance_trend(returns: Mapping[str, PeriodReturns], period: str, directorat
     table = pd.DataFrame({"directorate": [*directorates, TOTAL_DIRECTORATES]})
     for month in year_to_date(period):
         if month in returns:  # each directorate's variance, as in its position, and their exact total
-            variance = _variance_of(_directorate_sums(returns[month], sums)).reindex(directorates)
+            variance = _variance_of(_directorate_sums(returns[month])).reindex(directorates)
             table[month] = pd.array([*variance, strict_sum(variance)], dtype="Int64")
         else:
             table[month] = pd.array([pd.NA] * len(table), dtype="Int64")
@@ -558,7 +438,6 @@ class FinancePosition:
     central: pd.DataFrame        # central_position: the central lines, each variance a share of the NOB
     council: pd.DataFrame        # net_operating_budget: directorates, central budgets, funding, the year end
     service_areas: pd.DataFrame  # the council's service_areas: every directorate's lines, subtotals, total
-    service_area_rows: dict      # where each directorate's rows (lines and subtotal) are in service_areas
     on_target: pd.DataFrame
     savings: pd.DataFrame        # savings_by_directorate
     balances: pd.DataFrame       # general_balances
@@ -571,8 +450,8 @@ class FinancePosition:
         row): the rows a table of them alone would give (a row depends only on its own directorate's lines)."""
         if directorates is None or list(directorates) == list(self.directorates):
             return self.service_areas
-        own = [self.service_area_rows[d] for d in dict.fromkeys(directorates) if d in self.service_area_rows]
-        return self.service_areas.take(np.sort(np.concatenate(own)) if own else []).reset_index(drop=True)
+        rows = self.service_areas.iloc[:-1]
+        return rows[rows["directorate"].isin(list(directorates))].reset_index(drop=True)
 
 
 def finance_position(returns: Mapping[str, PeriodReturns], period: str, compare_to: str | None,
@@ -580,20 +459,15 @@ def finance_position(returns: Mapping[str, PeriodReturns], period: str, compare_
     """The financial position of ``period`` compared with ``compare_to`` (blank without its returns).
 
     ``returns``, by period, holds the period's, the comparison's and the year so far's (for the trend);
-    ``tolerance_pct`` is ``finance_tolerance_pct``. Each month's lines are summed by directorate once, and
-    each table is worked out once, from those sums and the tables before it.
+    ``tolerance_pct`` is ``finance_tolerance_pct``.
     """
     current, comparison = returns[period], returns.get(compare_to) if compare_to else None
-    sums = {m: _directorate_sums(returns[m]) for m in {*year_to_date(period), compare_to} if m in returns}
-    position = directorate_position(current, comparison, directorates, sums)
-    lines = central_lines(current, comparison)
-    council = net_operating_budget(current, comparison, directorates, position, lines)
-    areas = service_areas(current, directorates)
     return FinancePosition(
-        directorates=list(directorates), position=position,
-        central=central_position(current, comparison, directorates, lines, council),
-        council=council, service_areas=areas, service_area_rows=_positions(areas.iloc[:-1], "directorate"),
-        on_target=on_target(current, directorates, tolerance_pct, position, council),
+        directorates=list(directorates), position=directorate_position(current, comparison, directorates),
+        central=central_position(current, comparison, directorates),
+        council=net_operating_budget(current, comparison, directorates),
+        service_areas=service_areas(current, directorates),
+        on_target=on_target(current, directorates, tolerance_pct),
         savings=savings_by_directorate(current, directorates),
-        balances=general_balances(current, directorates, council), reserves=reserves(current),
-        dsg=dedicated_schools_grant(current), trend=variance_trend(returns, period, directorates, sums))
+        balances=general_balances(current, directorates), reserves=reserves(current),
+        dsg=dedicated_schools_grant(current), trend=variance_trend(returns, period, directorates))

@@ -5,26 +5,12 @@ Every number is one of the period's figures (``Briefing.finance``, see
 """
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 
 from .finance import NET_OPERATING_BUDGET, TOTAL_CENTRAL
 from .money import format_millions, pct_text
 from .periods import label
-
-
-class Narrative:
-    """A paragraph in the reports' voice; shown as ``<p class="narrative">`` with its text escaped."""
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def __str__(self) -> str:
-        return self.text
-
-    def _repr_html_(self) -> str:
-        return f'<p class="narrative">{html.escape(self.text)}</p>'
+from .tables import Narrative
 
 
 def spend_kind(pence) -> str:

@@ -13,11 +13,12 @@ import pandas as pd
 
 from . import charts
 from .checks import FAILED, check_summary
-from .finance import NET_OPERATING_BUDGET, pct_of, savings_lines
+from .finance import NET_OPERATING_BUDGET, savings_lines
 from .finance_narrative import narrative, spend_kind
-from .money import format_millions, pct_text, units_text, whole_units
+from .money import format_millions, pct_text, percent
 from .periods import label, month_name
 from .tables import Table
+from .words import plural
 
 FINANCE_SOURCE = "directorate returns, Finance sheets"
 CORPORATE_SOURCE = "Corporate return"
@@ -79,7 +80,8 @@ def central_position_table(b) -> Table:
     table = b.finance.central
     title = _forecast_title(table.iloc[-1]["variance"], "The forecast for budgets held centrally is not available",
                             "Budgets held centrally are forecast to spend exactly their budget",
-                            lambda v: f"Budgets held centrally are forecast to {spend_kind(v)} by {format_millions(abs(v))}")
+                            lambda v: f"Budgets held centrally are forecast to {spend_kind(v)} by "
+                                      f"{format_millions(abs(v))}")
     frame, formats = _framed(b, table, "Budget held centrally", "Variance % of net operating budget")
     return Table("Central budgets", title, frame,
                  caption="Budgets held centrally. The variance per cent of each line, and of the total, is a share "
@@ -95,7 +97,7 @@ def net_operating_budget_table(b) -> Table:
     title = _forecast_title(table.iloc[-1]["variance"], "The forecast year-end position is not available",
                             "The council forecasts to spend exactly its net operating budget",
                             lambda v: f"The council forecasts a year-end {spend_kind(v)} of {format_millions(abs(v))} "
-                                      f"({pct_text(pct_of(pd.Series([v]), nob).iloc[0])} of the net operating budget)")
+                                      f"({pct_text(percent(v, nob))} of the net operating budget)")
     frame, formats = _framed(b, table, "Line", "Variance %")
     return Table("Net operating budget", title, frame,
                  caption="Net operating budget: total directorate budgets plus budgets held centrally; funding "
@@ -370,6 +372,8 @@ def check_tables(b) -> list[Table]:
     summary = check_summary(table).rename(columns={"kind": "Check", "checked": "Lines checked",
                                                    "passed": "Passed", "failed": "Failed"})
     flagged = table[table["result"] == FAILED]
+    lines_flagged = f"{plural(failed, 'line')} flagged for the finance team to check" if failed else \
+        "No line was flagged"
     return [Table("Checks", title, summary,
                   caption="Checks on this period's finance returns: stated variances against forecast less "
                           "budget; service areas against the directorate figures; the net operating budget "
@@ -377,14 +381,10 @@ def check_tables(b) -> list[Table]:
                           "the Excel tables, sheet 'All checks'.",
                   formats={"Lines checked": "int", "Passed": "int", "Failed": "int"},
                   source="directorate returns, Finance sheets; Corporate return"),
-            Table("Flagged checks", _plural_lines(failed), _checks_frame(flagged),
+            Table("Flagged checks", lines_flagged, _checks_frame(flagged),
                   caption="Checks that failed, with the figures and the cells they came from. " + CHECKS_CAPTION,
                   source="directorate returns, Finance sheets; Corporate return",
                   empty_text="No line was flagged: every check passed.")]
-
-
-def _plural_lines(n: int) -> str:
-    return "No line was flagged" if n == 0 else f"{n} line{'s' if n != 1 else ''} flagged for the finance team to check"
 
 
 def all_checks_table(b) -> Table:
@@ -397,19 +397,15 @@ def all_checks_table(b) -> Table:
 
 def _texts(pence: pd.Series, text: Callable[[int], str]) -> list[str]:
     """``text`` of each whole number of pence in the column, blank where there is none (a large council
-    checks 100,000 lines, so the column is read at once, and each distinct amount written once: amounts
-    typed to the £1,000 repeat)."""
-    column = pd.array(pence, dtype="Int64")
-    amounts = column._data.tolist()
-    written = {p: text(p) for p in set(amounts)}
-    return ["" if blank else written[p] for p, blank in zip(amounts, column._mask.tolist())]
+    checks 50,000 lines, and amounts typed to the £1,000 repeat: each distinct one is written once)."""
+    amounts = pence.to_numpy(dtype=object, na_value=None).tolist()
+    written = {p: text(p) for p in set(amounts) if p is not None}
+    return ["" if p is None else written[p] for p in amounts]
 
 
 def _exact_millions(pence: int) -> str:
-    """£m to three decimals, the precision a return is typed in: ``-£0.560m`` (``format_millions(pence,
-    places=3)`` in whole numbers)."""
-    thousands = whole_units(pence, 3)
-    return f"{'-' if thousands < 0 else ''}£{units_text(abs(thousands), 3)}m"
+    """£m to three decimals, the precision a return is typed in: ``-£0.560m``."""
+    return format_millions(pence, places=3)
 
 
 def _pounds(pence: int) -> str:

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 PENCE_PER_MILLION = 100_000_000
-WHOLE_NUMBER_TYPES = frozenset({int, np.int64})  # what a column of pence holds, value by value (not bool)
 
 
 def pence_from_millions(value) -> int | None:
@@ -31,14 +30,6 @@ def millions(pence) -> float:
     return int(pence) / PENCE_PER_MILLION
 
 
-def round_millions(pence, places: int = 1) -> Decimal | None:
-    """Pence to £m rounded half-up to ``places`` decimals, the way a finance officer rounds."""
-    if pence is None or pd.isna(pence):
-        return None
-    return (Decimal(int(pence)) / PENCE_PER_MILLION).quantize(
-        Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-
-
 def format_millions(pence, places: int = 1, sign: bool = False) -> str:
     """``£7.2m`` style text; ``sign`` adds ``+`` to increases, as the reports' change columns do.
 
@@ -46,22 +37,17 @@ def format_millions(pence, places: int = 1, sign: bool = False) -> str:
     returns are typed in (``-£0.007m``), so a sentence never calls a real
     underspend "£0.0m".
     """
-    value = round_millions(pence, places)
-    if value is None:
+    if pence is None or pd.isna(pence):
         return "–"
-    if value == 0 and places < 3 and round_millions(pence, 3) != 0:
+    units = whole_units(int(pence), places)
+    if units == 0 and places < 3 and whole_units(int(pence), 3) != 0:
         return format_millions(pence, 3, sign)
-    if value == 0:
-        value = abs(value)
-    text = f"{abs(value):,.{places}f}"
-    prefix = "-" if value < 0 else ("+" if sign and value > 0 else "")
-    return f"{prefix}£{text}m"
+    return f"{'-' if units < 0 else '+' if sign and units > 0 else ''}£{units_text(abs(units), places)}m"
 
 
 def whole_units(pence: int, places: int) -> int:
     """Whole pence as a whole number of £m to ``places`` decimals (tenths of £1m for one place), rounded half
-    away from zero: ``round_millions(pence, places)`` × 10**places, without Decimal (for columns of
-    thousands of amounts)."""
+    up (away from zero), the way a finance officer rounds: the one rounding of money for display."""
     unit = PENCE_PER_MILLION // 10 ** places
     units = (abs(pence) + unit // 2) // unit
     return -units if pence < 0 else units
@@ -103,15 +89,33 @@ def pence_column(values: pd.Series) -> pd.Series:
     return pd.arrays.IntegerArray(np.where(blank, 1, pence).astype(np.int64), blank)
 
 
-def percent(part, whole) -> float:
-    """``part`` as a per cent of ``whole``; NaN when the whole is nothing."""
-    if whole is None or pd.isna(whole) or whole == 0 or part is None or pd.isna(part):
-        return math.nan
-    return 100.0 * int(part) / int(whole)
+def percent(part, whole):
+    """``part`` as a per cent of ``whole``: two numbers, or Series (one may be a number) on one index.
+
+    Blank (NaN) where either is blank, or the whole is nil or negative: a per
+    cent of a negative budget (income) would carry the wrong sign and means nothing.
+    """
+    if not isinstance(part, pd.Series) and not isinstance(whole, pd.Series):
+        if whole is None or pd.isna(whole) or whole <= 0 or part is None or pd.isna(part):
+            return math.nan
+        return 100.0 * part / whole
+    index = part.index if isinstance(part, pd.Series) else whole.index
+    part, whole = ((v if isinstance(v, pd.Series) else pd.Series(v, index=index)).astype("Float64")
+                   for v in (part, whole))
+    return (100 * part / whole.where(whole > 0)).astype("float64")
+
+
+def percent_text(value, signed: bool = False) -> str:
+    """A per cent to one decimal as the briefing shows one (``-2.1%``, ``1,234.5%``, never ``-0.0%``),
+    with ``signed`` "+" before one above nil (``+2.1%``). Formatting rounds the binary value correctly, as
+    ``round(value, 1)`` does."""
+    text = f"{float(value):,.1f}"
+    text = "0.0" if text == "-0.0" else text
+    return ("+" if signed and text[0] != "-" and text != "0.0" else "") + text + "%"
 
 
 def pct_text(value) -> str:
     """A per cent in a sentence, unsigned, to one decimal: ``2.1%``; one that is not nil but rounds to
     0.0% is ``less than 0.1%``."""
-    shown = abs(round(float(value), 1))
-    return "less than 0.1%" if shown == 0 and float(value) != 0 else f"{shown:.1f}%"
+    text = percent_text(abs(float(value)))
+    return "less than 0.1%" if text == "0.0%" and float(value) != 0 else text

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .money import percent
 from .periods import month_name, months_elapsed, parse_period, shift, year_to_date
 from .ratings import (AMBER, DETERIORATING, GREEN, IMPROVING, MONITORING, NOT_REPORTED, RATED, RED, STABLE,
                       STATUSES)
@@ -85,7 +86,7 @@ def rag_summary(ratings: pd.DataFrame) -> pd.DataFrame:
     counts = _counts(ratings.loc[ratings["rag"] != NOT_REPORTED, "rag"], SUMMARY_ORDER)
     total = sum(counts.values())
     table = pd.DataFrame({"status": [*counts, "Total"], "measures": [*counts.values(), total]})
-    table["share_pct"] = 100 * table["measures"] / total if total else float("nan")
+    table["share_pct"] = percent(table["measures"], total)
     return table
 
 

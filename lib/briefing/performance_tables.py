@@ -16,15 +16,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .charts import rag_by_group_chart, rag_by_month_chart
+from .charts import most_red, rag_by_group_chart, rag_by_month_chart
 from .performance import (NOT_DUE, RED_AMBER_TWICE, SUMMARY_ORDER, change_lists, director_assessments,
                           directorate_measures, exception_counts, exceptions, improved_and_worse, is_quarter_end,
                           measure_label, not_reported, quarter_name, quarterly_dashboard, rag_by_group, rag_summary,
                           red_measures, status_changes, status_counts, transition_matrix, with_arrow,
                           year_to_date_tracking)
+from .money import percent
 from .periods import financial_year, label, month_name, shift
 from .ratings import GREEN, NOT_REPORTED, RATED, RED, STATUSES
-from .tables import Table, element_id, to_html
+from .tables import Narrative, Table, element_id, to_html
+from .words import listed, plural
 
 SOURCE = "directorate returns, Performance sheets; measure register"
 _HEADING = re.compile(r"<h3([^>]*)>(.*?)</h3>", re.DOTALL)  # a group's table title, shown one level down
@@ -36,24 +38,11 @@ NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "ei
 def count_phrase(counts: dict[str, int]) -> str:
     """``4 Red, 1 Amber, 2 Green and 2 monitoring only`` — the reports' way of listing counts."""
     words = [f"{n} {status if status in RATED else status.lower()}" for status, n in counts.items() if n]
-    return _listed(words) or "none"
-
-
-def _listed(words: list[str]) -> str:
-    """``a, b and c``: the words as a sentence lists them (blank for none)."""
-    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
-
-
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else many or one + 's'}"
+    return listed(words) or "none"
 
 
 def _number_word(n: int) -> str:
     return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else f"{n:,}"
-
-
-def _pct(part: int, whole: int) -> float:
-    return 100 * part / whole if whole else float("nan")
 
 
 def group_sentences(ratings: pd.DataFrame, group: str, period: str, noun: str = "priority") -> pd.DataFrame:
@@ -69,11 +58,11 @@ def group_sentences(ratings: pd.DataFrame, group: str, period: str, noun: str = 
         n = sum(reporting.values())
         missing = int((measures["rag"] == NOT_REPORTED).sum())
         if n:
-            sentence = f"This {noun} has {_plural(n, 'measure')} reporting in {month}: {count_phrase(reporting)}."
+            sentence = f"This {noun} has {plural(n, 'measure')} reporting in {month}: {count_phrase(reporting)}."
         else:
             sentence = f"No measure of this {noun} reported in {month}."
         if missing:
-            sentence += f" {_plural(missing, 'more measure was', 'more measures were')} due but not reported."
+            sentence += f" {plural(missing, 'more measure was', 'more measures were')} due but not reported."
         rows.append({group: name, "sentence": sentence})
     return pd.DataFrame(rows, columns=[group, "sentence"])
 
@@ -82,7 +71,7 @@ def exceptions_phrase(counts: dict[str, int]) -> str:
     """``8 Red and 9 Amber for two periods running`` (a kind with none is left out)."""
     parts = [f"{counts[RED]} Red" if counts[RED] else "",
              f"{counts[RED_AMBER_TWICE]} Amber for two periods running" if counts[RED_AMBER_TWICE] else ""]
-    return _listed([p for p in parts if p]) or "none"
+    return listed([p for p in parts if p]) or "none"
 
 
 # Tables shown in groups ---------------------------------------------------------
@@ -116,16 +105,6 @@ class GroupedTable(Table):
         return "\n".join(parts)
 
 
-@dataclass
-class Narrative:
-    """A paragraph of the briefing in the reports' voice, every number in it computed."""
-
-    text: str
-
-    def _repr_html_(self) -> str:
-        return f'<p class="narrative">{html.escape(self.text)}</p>'
-
-
 # The narrative -------------------------------------------------------------
 
 def _difference(now: int, before: int) -> str:
@@ -155,9 +134,9 @@ def narrative(ratings: pd.DataFrame, history: pd.DataFrame, period: str, compare
     if not total:
         text = [f"No measure was reported in {month}."]
     else:
-        parts = [f"{int(counts[s])} ({_pct(int(counts[s]), total):.0f}%) {'were ' if i == 0 else ''}"
+        parts = [f"{int(counts[s])} ({percent(int(counts[s]), total):.0f}%) {'were ' if i == 0 else ''}"
                  f"{s if s in RATED else s.lower()}" for i, s in enumerate(SUMMARY_ORDER) if counts[s]]
-        first = f"Of the {_plural(total, 'measure')} reported in {month}, {_listed(parts)}"
+        first = f"Of the {plural(total, 'measure')} reported in {month}, {listed(parts)}"
         if not before.empty:
             red_before = int((before["rag"] == RED).sum())
             first += f"; Red measures are {_difference(int(counts[RED]), red_before)} in {month_name(compare_to)}"
@@ -165,18 +144,18 @@ def narrative(ratings: pd.DataFrame, history: pd.DataFrame, period: str, compare
     found = exception_counts(exceptions(ratings))
     n_exceptions = sum(found.values())
     if n_exceptions:
-        text.append(f"{_plural(n_exceptions, 'measure is an exception', 'measures are exceptions')}: "
+        text.append(f"{plural(n_exceptions, 'measure is an exception', 'measures are exceptions')}: "
                     f"{exceptions_phrase(found)}.")
     if not before.empty:
         better, worse = improved_and_worse(status_changes(ratings, before))
-        text.append(f"Since {month_name(compare_to)}, {_plural(better, 'measure has', 'measures have')} "
-                    f"improved and {worse} {'has' if worse == 1 else 'have'} deteriorated.")
+        text.append(f"Since {month_name(compare_to)}, {plural(better, 'measure has', 'measures have')} "
+                    f"improved and {plural(worse, 'has', 'have')} deteriorated.")
     missing = int((ratings["rag"] == NOT_REPORTED).sum())
     if missing:
-        text.append(f"{_plural(missing, 'measure was', 'measures were')} due but not reported.")
+        text.append(f"{plural(missing, 'measure was', 'measures were')} due but not reported.")
     differ = int(ratings["override"].astype(bool).sum())
     if differ:
-        text.append(f"For {_plural(differ, 'measure')} the director's rating differs from the rule.")
+        text.append(f"For {plural(differ, 'measure')} the director's rating differs from the rule.")
     return " ".join(text)
 
 
@@ -186,7 +165,7 @@ def _summary_table(ratings: pd.DataFrame, period: str, key: str, who: str = "") 
     summary = rag_summary(ratings)
     counts = dict(zip(summary["status"], summary["measures"]))
     total = counts["Total"]
-    green_pct = 100 * counts[GREEN] / total if total else 0
+    green_pct = percent(counts[GREEN], total) if total else 0
     title = (f"{who}{counts[GREEN]} of the {total} measures reported in {label(period)} "
              f"({green_pct:.0f}%) were Green and {counts[RED]} were Red")
     frame = summary.rename(columns={"status": "Status", "measures": "Measures",
@@ -203,17 +182,6 @@ def rag_summary_table(b) -> Table:
     return _summary_table(b.ratings, b.period, "RAG summary")
 
 
-def most_red(groups: pd.DataFrame, group: str, what: str, period: str) -> str:
-    """``OCC07 … has the most Red measures in July 2022 (4)``, naming every group tied for the most."""
-    most = int(groups[RED].max()) if len(groups) else 0
-    if not most:
-        return f"No {what} has a Red measure in {label(period)}"
-    worst = list(groups.loc[groups[RED] == most, group])
-    if len(worst) == 1:
-        return f"{worst[0]} has the most Red measures in {label(period)} ({most})"
-    return f"{_listed(worst)} have the most Red measures in {label(period)} ({most} each)"
-
-
 def _group_table(b, group: str, what: str, key: str) -> Table:
     counts = rag_by_group(b.ratings, group)
     frame = counts.rename(columns={group: what.capitalize()})
@@ -226,7 +194,7 @@ def _group_table(b, group: str, what: str, key: str) -> Table:
         title = (f"{with_red} of the {len(groups)} priorities had a Red measure in {label(b.period)}; "
                  f"{int(groups['Total'].sum())} measures reported")
     else:
-        title = most_red(groups, group, what, b.period)
+        title = most_red(groups, group, what, f" in {label(b.period)}")
     formats = {c: "int" for c in [*SUMMARY_ORDER, "Total", NOT_REPORTED]}
     return Table(key, title, frame,
                  caption=f"Measures reported in {label(b.period)} by {what} and status. Total counts the "
@@ -250,22 +218,18 @@ def rag_by_directorate_table(b) -> Table:
     return _group_table(b, "directorate", "directorate", "RAG by directorate")
 
 
-def _red_table(ratings: pd.DataFrame, period: str, key: str, who: str = "") -> Table:
-    red = red_measures(ratings)
+def red_measures_table(b) -> Table:
+    """The measures reporting Red, with what scrutiny needs to ask about them."""
+    red, period = red_measures(b.ratings), b.period
     frame = pd.DataFrame({
         "Measure": measure_label(red), "Priority": red["priority"], "Director": red["director"],
         "Actual": red["actual"], "Target": red["target_shown"], "Direction": red["direction"].map(with_arrow),
         "Commentary": red["commentary"].fillna(""), "Source cell": red["source"]})
     n = len(frame)
-    return Table(key, f"{who}{_plural(n, 'measure')} reported Red in {label(period)}",
+    return Table("Red measures", f"{plural(n, 'measure')} reported Red in {label(period)}",
                  frame, caption=f"Performance measures reporting Red for {label(period)} ({n}); direction of "
                                 "travel against the previous value reported",
                  formats={"Actual": "number"}, source="directorate returns", empty_text="No measure is Red.")
-
-
-def red_measures_table(b) -> Table:
-    """The measures reporting Red, with what scrutiny needs to ask about them."""
-    return _red_table(b.ratings, b.period, "Red measures")
 
 
 def _changes_since(b) -> tuple[str, pd.DataFrame | None]:
@@ -289,7 +253,7 @@ def status_changes_table(b) -> Table:
     better, worse = improved_and_worse(changes)
     lists = change_lists(changes).rename(columns={"change": "Change", "measures": "Measures",
                                                   "which": "Which measures"})
-    return Table("Status changes", f"{_plural(better, 'measure')} improved and {worse} deteriorated between "
+    return Table("Status changes", f"{plural(better, 'measure')} improved and {worse} deteriorated between "
                  f"{compare} and {label(b.period)}", lists,
                  caption=f"Status changes – {month_name(b.run.compare_to)} to {label(b.period)}. Newly rated: "
                          "rated now but not then (not due, not reported or new). No longer reported: rated "
@@ -329,7 +293,7 @@ def _exceptions_table(ratings: pd.DataFrame, period: str, key: str, who: str = "
         "Commentary": found["commentary"].fillna(""), "Risk impact": found["risk_impact"].fillna(""),
         "Finance impact": found["finance_impact"].fillna("")})
     leads = group_sentences(ratings, "priority", period).set_index("priority")["sentence"].to_dict()
-    title = (f"{who}{_plural(n, 'measure is an exception', 'measures are exceptions')} in {label(period)}: "
+    title = (f"{who}{plural(n, 'measure is an exception', 'measures are exceptions')} in {label(period)}: "
              f"{exceptions_phrase(counts)}")
     return GroupedTable(key, title, frame,
                         caption=f"Exceptions, {label(period)}: measures Red, or Amber this period and at their "
@@ -382,7 +346,7 @@ def quarterly_dashboard_table(b, directorates: list[str] | None = None, key: str
         f"{this} RAG": dashboard["this_quarter"], "Outlook": dashboard["outlook"]})
     shown = b.ratings[b.ratings["directorate"].isin(set(dashboard["directorate"]))]
     leads = group_sentences(shown, "directorate", b.period, "directorate").set_index("directorate")["sentence"]
-    title = (f"{who}{_plural(red_now, 'measure was', 'measures were')} Red at the end of {this} "
+    title = (f"{who}{plural(red_now, 'measure was', 'measures were')} Red at the end of {this} "
              f"{financial_year(b.period)}, {_difference(red_now, red_before)} at the end of {last}")
     return GroupedTable(key, title, frame,
                         caption=f"Performance dashboard, {this} {financial_year(b.period)} ({label(b.period)}); "
@@ -392,25 +356,21 @@ def quarterly_dashboard_table(b, directorates: list[str] | None = None, key: str
                         group="Directorate", leads=leads.to_dict())
 
 
-def _assessments_table(ratings: pd.DataFrame, period: str, key: str, who: str = "") -> Table:
-    differ = director_assessments(ratings)
+def director_assessments_table(b) -> Table:
+    """Director's assessments that differ from the rule, with both ratings."""
+    differ, period = director_assessments(b.ratings), b.period
     n = len(differ)
     frame = pd.DataFrame({
         "Measure": measure_label(differ), "Director": differ["director"], "Actual": differ["actual"],
         "Target": differ["target_shown"], "Rule gives": differ["rule_rag"], "Director's rating": differ["reported_rag"],
         "Commentary": differ["commentary"].fillna(""), "Source cell": differ["source"]})
-    title = (f"{who}For {_plural(n, 'measure')} in {label(period)} the director's rating differs from the rule"
-             if n else f"{who}Every director's rating in {label(period)} agrees with the rule")
-    return Table(key, title, frame,
+    title = (f"For {plural(n, 'measure')} in {label(period)} the director's rating differs from the rule"
+             if n else f"Every director's rating in {label(period)} agrees with the rule")
+    return Table("Director assessments", title, frame,
                  caption="Measures where the Reported RAG differs from the rating the rules give; the briefing "
                          "shows the director's rating",
                  formats={"Actual": "number", "Rule gives": "rag", "Director's rating": "rag"},
                  source="directorate returns, Performance sheets", empty_text="No rating differs from the rule.")
-
-
-def director_assessments_table(b) -> Table:
-    """Director's assessments that differ from the rule, with both ratings."""
-    return _assessments_table(b.ratings, b.period, "Director assessments")
 
 
 def _not_reported_table(ratings: pd.DataFrame, period: str, key: str, who: str = "") -> Table:
@@ -418,7 +378,7 @@ def _not_reported_table(ratings: pd.DataFrame, period: str, key: str, who: str =
     frame = missing.rename(columns={"measure_id": "Measure ID", "measure": "Measure",
                                     "directorate": "Directorate", "not_reported_reason": "Reason"})
     n = len(frame)
-    title = (f"{who}{_plural(n, 'measure was', 'measures were')} due in {month_name(period)} but not reported"
+    title = (f"{who}{plural(n, 'measure was', 'measures were')} due in {month_name(period)} but not reported"
              if n else f"{who}Every measure due in {month_name(period)} was reported")
     return Table(key, title, frame,
                  caption="Measures due this period with no actual value or rating, and the reason given",
@@ -464,7 +424,7 @@ def directorate_tables(b, directorate: str) -> list[Table]:
     measures = directorate_measures(ratings)
     n = len(measures)
     measures_table = Table(
-        "Directorate measures", f"{who}{_plural(n, 'measure was', 'measures were')} due in {label(b.period)}",
+        "Directorate measures", f"{who}{plural(n, 'measure was', 'measures were')} due in {label(b.period)}",
         measures.rename(columns={"measure_id": "Measure ID", "measure": "Measure", "actual": "Actual",
                                  "target_shown": "Target", "rag": "Status", "direction": "Direction",
                                  "outlook": "Director's outlook", "commentary": "Commentary"}),

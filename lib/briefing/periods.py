@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July",
@@ -79,10 +78,3 @@ def label(period: str) -> str:
 def month_name(period: str) -> str:
     """The month of a period: ``July``."""
     return MONTH_NAMES[parse_period(period)[1] - 1]
-
-
-def month_end(period: str) -> date:
-    """The last day of the period's month."""
-    year, month = parse_period(period)
-    next_year, next_month = parse_period(shift(period, 1))
-    return date.fromordinal(date(next_year, next_month, 1).toordinal() - 1)

@@ -11,10 +11,7 @@ from .problems import ERROR, WARNING, problems_table
 from .returns import CORPORATE
 from .tables import Table
 from .validation import in_cell_order
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
+from .words import plural
 
 
 def return_status(problems: pd.DataFrame, invalid: dict[str, str], expected: list[str]) -> pd.DataFrame:
@@ -41,7 +38,7 @@ def returns_table(b) -> Table:
     unused = int(table["status"].str.startswith("Not used").sum())
     flawed = int((table[ERROR] > 0).sum()) - unused
     parts = [f"{unused} could not be used" if unused else "",
-             f"{flawed} {'has' if flawed == 1 else 'have'} errors" if flawed else ""]
+             f"{plural(flawed, 'has', 'have')} errors" if flawed else ""]
     title = f"Of the {len(table)} returns, " + " and ".join(p for p in parts if p) if unused or flawed else \
         f"All {len(table)} returns were used and passed every check"
     frame = table.rename(columns={"return": "Return", "status": "Status", ERROR: "Errors", WARNING: "Warnings"})
@@ -57,7 +54,7 @@ def data_quality_table(b) -> Table:
     errors = int((problems["severity"] == ERROR).sum())
     warnings = len(problems) - errors
     title = "The returns passed every check" if problems.empty else \
-        f"{_plural(errors, 'error')} and {_plural(warnings, 'warning')} in the returns"
+        f"{plural(errors, 'error')} and {plural(warnings, 'warning')} in the returns"
     return Table("Data quality", title, frame, caption="Problems found in the returns, with the cell to check",
                  empty_text="No problems found.")
 

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .periods import months_elapsed, parse_period, shift
+from .workbook import blank, column_of
 
 GREEN, AMBER, RED = "Green", "Amber", "Red"
 MONITORING = "Monitoring only"
@@ -55,11 +56,6 @@ OUTLOOK_WORDS = {
 STABLE_WITHIN_PCT = 1.0
 _NUMBER_TYPES = (int, float, np.integer, np.floating)
 _PUNCTUATION = " .,;:!-–—()[]'\""
-
-
-def is_due(frequency: str, period: str) -> bool:
-    """Whether a measure of this frequency reports in ``period``."""
-    return parse_period(period)[1] in DUE_MONTHS.get(frequency, frozenset())
 
 
 def due_frequencies(period: str) -> set[str]:
@@ -105,16 +101,6 @@ def outlook_word(value) -> str | None:
     return OUTLOOK_WORDS.get(value.strip().casefold().strip(_PUNCTUATION)) or OUTLOOK_WORDS.get(value.strip())
 
 
-def _map_distinct(values: pd.Series, convert) -> pd.Series:
-    """``convert`` applied to each text of ``values``, once per distinct text; None for anything not text."""
-    lookup: dict[str, str | None] = {}
-    for value in values:
-        if isinstance(value, str) and value not in lookup:
-            lookup[value] = convert(value)
-    return pd.Series([lookup.get(v) if isinstance(v, str) else None for v in values], index=values.index,
-                     dtype="object")
-
-
 def numeric_actuals(actual: pd.Series) -> pd.Series:
     """Each actual as a number: numbers as they are, text that reads as a number (``1,200``) as that number.
 
@@ -157,9 +143,9 @@ def rule_ratings(actual: pd.Series, target: pd.Series, polarity: pd.Series,
     return pd.Series(np.where(rateable, rating, None), index=polarity.index, dtype="object")
 
 
-def _measure_key(ids: pd.Series) -> pd.Series:
-    """A Measure ID as matched between register and returns: trimmed, upper case."""
-    return pd.Series([str(v).strip().upper() for v in ids], index=ids.index, dtype="object")
+def measure_keys(ids: pd.Series) -> pd.Series:
+    """Measure IDs as matched between register and returns: trimmed, upper case; blank as ''."""
+    return pd.Series(["" if blank(v) else str(v).strip().upper() for v in ids], index=ids.index, dtype="object")
 
 
 def reported_rows(performance: pd.DataFrame, owners: pd.Series) -> pd.DataFrame:
@@ -170,12 +156,8 @@ def reported_rows(performance: pd.DataFrame, owners: pd.Series) -> pd.DataFrame:
     the directorate that owns it (``owners``: key → directorate); the count of
     rows is kept so the duplication can be shown.
     """
-    key = _measure_key(performance["measure_id"])
-    rows = performance.assign(_key=key, times_reported=1)
-    repeated = key.duplicated(keep=False)
-    if not repeated.any():
-        return rows.set_index("_key")
-    rows["times_reported"] = key.map(key.value_counts())
+    key = measure_keys(performance["measure_id"])
+    rows = performance.assign(_key=key, times_reported=key.map(key.value_counts()))
     reports = rows["actual"].notna() | rows["reported_rag"].notna()
     own = rows["directorate"].eq(key.map(owners)) if "directorate" in rows else False
     rows = rows.assign(_reports=reports, _own=own)
@@ -185,14 +167,10 @@ def reported_rows(performance: pd.DataFrame, owners: pd.Series) -> pd.DataFrame:
 
 def _source_cells(rated: pd.DataFrame) -> pd.Series:
     """Where each actual was read, ``Children's Services.xlsx!Performance!B7``; blank when not in a return."""
-    letters = np.array([d.get("actual", "?") if isinstance(d, dict) else "" for d in rated["letters"]], dtype=object)
-    rows = pd.to_numeric(rated["row"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    located = ~np.isnan(rows)
-    cells = np.full(len(rated), "", dtype=object)
-    cells[located] = (rated["file"].to_numpy(dtype=object)[located] + "!"
-                      + rated["sheet"].to_numpy(dtype=object)[located] + "!"
-                      + letters[located] + rows[located].astype(int).astype(str).astype(object))
-    return pd.Series(cells, index=rated.index, dtype="object")
+    rows = pd.to_numeric(rated["row"], errors="coerce").tolist()
+    return pd.Series(["" if pd.isna(r) else f"{f}!{s}!{column_of(letters, 'actual')}{int(r)}" for f, s, letters, r
+                      in zip(rated["file"].tolist(), rated["sheet"].tolist(), rated["letters"].tolist(), rows)],
+                     index=rated.index, dtype="object")
 
 
 def rate_measures(register: pd.DataFrame, performance: pd.DataFrame, period: str,
@@ -223,8 +201,8 @@ def rate_periods(periods: list[tuple], default_tolerance_pct: float) -> pd.DataF
     joined["tolerance_pct"] = joined["amber_tolerance"].fillna(default_tolerance_pct).astype("float64")
     joined["period_target"] = period_targets(joined["target_value"], joined["cumulative"], joined["period"])
     joined["reported_rag_as_typed"] = joined["reported_rag"]
-    joined["reported_rag"] = _map_distinct(joined["reported_rag"], rag_word)
-    joined["outlook"] = _map_distinct(joined["outlook"], outlook_word)
+    joined["reported_rag"] = pd.Series([rag_word(v) for v in joined["reported_rag"]], index=joined.index, dtype=object)
+    joined["outlook"] = pd.Series([outlook_word(v) for v in joined["outlook"]], index=joined.index, dtype=object)
     joined["rule_rag"] = rule_ratings(joined["actual_value"], joined["period_target"],
                                       joined["polarity"], joined["tolerance_pct"])
     joined["rule_rag"] = joined["rule_rag"].where(~joined["judgement"].astype(bool), None)
@@ -257,7 +235,7 @@ def _due_and_reported(register: pd.DataFrame, performance: pd.DataFrame, period:
                       invalid: dict[str, str]) -> pd.DataFrame:
     """The register's measures due in ``period``, each with what the period's returns reported for it."""
     due = register[register["frequency"].isin(due_frequencies(period))]
-    due = due.assign(_key=_measure_key(due["measure_id"])).drop_duplicates("_key")
+    due = due.assign(_key=measure_keys(due["measure_id"])).drop_duplicates("_key")
     owners = due.set_index("_key")["directorate"]
     reported = reported_rows(performance, owners)
     fields = ["actual", "reported_rag", "outlook", "commentary", "risk_impact", "finance_impact",
@@ -288,20 +266,16 @@ def _not_reported_reason(row: dict, return_invalid: bool) -> str:
         return "not available — return invalid"
     if not row["in_return"]:
         return "not in the directorate's return"
-    if isinstance(given, str) and given.strip():
+    if not blank(given):
         return given.strip()
     typed, actual = row["reported_rag_as_typed"], row["actual"]
     if isinstance(typed, str) and row["reported_rag"] is None:
         return f"Reported RAG {typed!r} not recognised (expected Red, Amber or Green)"
-    if row["judgement"] and not _blank(actual):
+    if row["judgement"] and not blank(actual):
         return "no Reported RAG given for a judgement target"
-    if not _blank(actual) and np.isnan(row["actual_value"]) and row["polarity"] != "Monitoring only":
+    if not blank(actual) and np.isnan(row["actual_value"]) and row["polarity"] != "Monitoring only":
         return f"actual {actual!r} is not a number"
     return "no reason given"
-
-
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def add_direction_of_travel(history: pd.DataFrame) -> pd.DataFrame:

@@ -5,8 +5,6 @@ recorded, the directorate is named as invalid, and the rest are loaded.
 """
 from __future__ import annotations
 
-import functools
-
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Collection
@@ -67,16 +65,7 @@ CORPORATE_SHEETS = {"central": CENTRAL, "funding": FUNDING, "balances": BALANCES
 
 
 def empty_table(spec: SheetSpec, extra: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A table with a sheet's columns and no rows, so later steps need no special case.
-
-    Every period starts each of its tables this way; each caller gets its own
-    (shallow, copy-on-write) copy of one table made once per sheet.
-    """
-    return _empty_table(spec, extra).copy(deep=False)
-
-
-@functools.cache
-def _empty_table(spec: SheetSpec, extra: tuple[str, ...]) -> pd.DataFrame:
+    """A table with a sheet's columns and no rows (each period's tables start so): later steps need no special case."""
     table = pd.DataFrame(columns=["file", "sheet", "row", "letters", *extra, *spec.names])
     for col in spec.columns:
         if col.kind == "money":
@@ -102,11 +91,6 @@ class PeriodReturns:
     problems: list[Problem] = field(default_factory=list)
     invalid: dict[str, str] = field(default_factory=dict)
     lines: bool = True  # False: the directorates' finance and savings lines were not read (see ``load_period``)
-
-    @property
-    def directorates_reported(self) -> list[str]:
-        """Directorates whose return was read."""
-        return sorted(set(self.finance["directorate"]) | set(self.performance["directorate"]))
 
 
 def returns_folder(data_dir: Path, period: str) -> Path:

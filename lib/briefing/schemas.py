@@ -13,13 +13,11 @@ vectorised test of one DataFrame and its message a template over the row.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
@@ -28,7 +26,7 @@ from .paths import UnsafePathError, safe_child
 from .problems import ERROR, WARNING, Problem
 from .ratings import AMBER, RED, outlook_word, rag_word
 from .register import FREQUENCIES, POLARITIES
-from .workbook import SheetSpec
+from .workbook import SheetSpec, blank, missing
 
 
 @dataclass(frozen=True)
@@ -75,33 +73,11 @@ def shown(value) -> str:
     return str(value)
 
 
-def blank(value) -> bool:
-    """True for an empty cell: None, NaN, NA or text of spaces only."""
-    if isinstance(value, str):
-        return not value.strip()
-    return value is None or (not isinstance(value, (list, dict)) and bool(pd.isna(value)))
-
-
 def is_blank(values: pd.Series) -> pd.Series:
-    """``blank`` for every value of a column.
-
-    Worked out for the whole column where its type allows (a large council's
-    Finance sheets run to 50,000 lines a month): a number column is blank where
-    it is missing; a text column where missing or all spaces (``str.strip``,
-    as ``blank`` does). Any other column goes value by value.
-    """
-    dtype = values.dtype
-    if isinstance(dtype, pd.StringDtype) and dtype.storage == "python":  # str or missing, nothing else
-        flags = np.fromiter(((not v.strip()) if type(v) is str else True for v in values.tolist()), bool, len(values))
-    elif pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
-        flags = values.isna().to_numpy(dtype=bool)
-    elif dtype == object:  # text read from a sheet, and anything else: missing as ``isna`` finds it, text stripped
-        missing = values.isna().to_numpy(dtype=bool).tolist()
-        flags = np.fromiter(((not v.strip()) if isinstance(v, str) else na for v, na in zip(values.tolist(), missing)),
-                            bool, len(values))
-    else:
-        return values.map(blank).astype(bool)
-    return pd.Series(flags, index=values.index, name=values.name)
+    """``blank`` for every value of a column: a number column is blank where it is missing."""
+    if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return values.isna()
+    return values.map(blank).astype(bool)
 
 
 def cell_of(row: dict, column: str) -> str:
@@ -305,7 +281,7 @@ def money_rules(spec: SheetSpec) -> RuleSet:
 
 def millions_text(pence) -> str:
     """Pence as £m to the £1,000 a return is typed in (``-0.331``); blank as blank."""
-    if pence is None or pd.isna(pence):
+    if missing(pence):
         return "blank"
     text = f"{int(pence) / 100_000_000:,.3f}"
     return "0.000" if text == "-0.000" else text
@@ -313,6 +289,4 @@ def millions_text(pence) -> str:
 
 def number_text(value) -> str:
     """A number as people write it (``58``, ``0.58``, ``1,650,000``); blank for NaN."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return f"{float(value):,.10g}"
+    return "" if missing(value) else f"{float(value):,.10g}"

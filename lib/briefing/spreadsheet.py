@@ -12,12 +12,12 @@ import math
 import re
 from pathlib import Path
 
-import pandas as pd
 import xlsxwriter
 
 from .money import PENCE_PER_MILLION
 from .outputs import atomic_path
 from .tables import Table
+from .workbook import missing
 
 EXCEL_FORMATS = {"money": "#,##0.0", "money_signed": "+#,##0.0;-#,##0.0;0.0", "pct": '0.0"%"',
                  "pct_signed": '+0.0"%";-0.0"%";0.0"%"', "int": "#,##0"}
@@ -32,7 +32,7 @@ FONTS = {"title": {"bold": True, "font_size": 13}, "header": {"bold": True}}
 
 def excel_value(value, kind: str):
     """``value`` as its cell holds it in a column of format ``kind`` (None for a blank): money in £m."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if missing(value):
         return None
     if kind in ("money", "money_signed"):
         return int(value) / PENCE_PER_MILLION

@@ -27,12 +27,12 @@ import pandas as pd
 from .params import Settings
 from .periods import label, months_elapsed
 from .problems import ERROR, RETURN_INVALID, Problem, ReturnError
-from .ratings import due_frequencies, numeric_actuals, rate_measures
+from .ratings import due_frequencies, measure_keys, numeric_actuals, rate_measures
 from .register import load_register, register_problems
 from .returns import CORPORATE, CORPORATE_SHEETS, DIRECTORATE_SHEETS, PeriodReturns, available_periods, \
     history_periods, load_period
-from .schemas import blank, cell_of, due_measure_rules, millions_text, money_rules, number_text, \
-    performance_rules, required_item_rules
+from .schemas import cell_of, due_measure_rules, millions_text, money_rules, number_text, performance_rules, \
+    required_item_rules
 
 FIGURE_SHEETS = {name: spec for name, spec in {**DIRECTORATE_SHEETS, **CORPORATE_SHEETS}.items()
                  if name != "performance"}
@@ -86,11 +86,6 @@ def return_problems(register: pd.DataFrame, returns: PeriodReturns, history: dic
 
 
 # The Performance rows --------------------------------------------------------------------
-
-def measure_keys(ids: pd.Series) -> pd.Series:
-    """Measure IDs as matched between register and returns: trimmed, upper case; blank as ''."""
-    return ids.map(lambda v: "" if blank(v) else str(v).strip().upper()).astype(object)
-
 
 def performance_context(register: pd.DataFrame, returns: PeriodReturns, history: dict[str, PeriodReturns],
                         tolerance_pct: float) -> pd.DataFrame:

@@ -6,13 +6,11 @@ cell it came from so any figure in a briefing can be traced back to it.
 """
 from __future__ import annotations
 
-import math
 import re
 import zipfile
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -21,6 +19,7 @@ from python_calamine import CalamineWorkbook
 
 from .money import pence_column
 from .problems import ERROR, Problem, ReturnError
+from .words import plural
 
 MB = 1024 * 1024
 MAX_WORKBOOK_BYTES = 20 * MB
@@ -226,10 +225,15 @@ class Workbook:
         return rows
 
 
-def _blank(value) -> bool:
-    """Whether a cell counts as empty: nothing, '', NaN, or only spaces."""
-    return value is None or value == "" or (isinstance(value, float) and math.isnan(value)) \
-        or (isinstance(value, str) and not value.strip())
+def missing(value) -> bool:
+    """Whether there is no value at all: None, NaN, NA or NaT (text is a value, even empty)."""
+    return value is None or (not isinstance(value, (str, int, list, dict)) and bool(pd.isna(value)))
+
+
+def blank(value) -> bool:
+    """The blank-cell rule, the same for reading, validating and rating: a cell is blank when it holds no
+    value (``missing``) or only text of spaces (or none)."""
+    return not value.strip() if isinstance(value, str) else missing(value)
 
 
 _PLAIN_TYPES = {"number": (float, int), "money": (float, int), "text": (str,), "any": (str,)}
@@ -259,20 +263,20 @@ def read_sheet(book: Workbook, spec: SheetSpec, problems: list[Problem]) -> pd.D
                                     f"sheets {', '.join(book.book.sheet_names)} to include '{spec.sheet}'"))
         return None
     rows = book.rows(sheet)
-    header_index = next((i for i, r in enumerate(rows) if any(not _blank(v) for v in r)), None)
+    header_index = next((i for i, r in enumerate(rows) if any(not blank(v) for v in r)), None)
     headers = [normalise_header(h) for h in rows[header_index]] if header_index is not None else []
     positions: dict[str, int] = {}
-    missing = []
+    absent = []
     for col in spec.columns:
         wanted = normalise_header(col.header)
         if wanted in headers:
             positions[col.name] = headers.index(wanted)
         elif col.required:
-            missing.append(col.header)
-    if missing:
+            absent.append(col.header)
+    if absent:
         row_no = (header_index or 0) + 1
         problems.append(Problem(ERROR, book.label, sheet, f"A{row_no}",
-                                f"column{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)} "
+                                f"{plural(len(absent), 'column', count=False)} {', '.join(repr(m) for m in absent)} "
                                 f"missing from the header row",
                                 f"headers {', '.join(c.header for c in spec.columns if c.required)}"))
         return None
@@ -283,19 +287,20 @@ def read_sheet(book: Workbook, spec: SheetSpec, problems: list[Problem]) -> pd.D
     read = [_read_plain(column, col.kind) for column, col in zip(cells, spec.columns)]
     odd = sorted((int(i), j) for j, (_, _, plain) in enumerate(read) for i in np.flatnonzero(~plain))
     for i, j in odd:
-        col, (values, blank, _) = spec.columns[j], read[j]
-        if _blank(cells[j][i]):
-            blank[i] = True
+        col, (values, blanks, _) = spec.columns[j], read[j]
+        if blank(cells[j][i]):
+            blanks[i] = True
             continue
         value = _convert(cells[j][i], col, book.label, sheet, positions.get(col.name), start + i + 1, problems)
         values[i] = np.nan if value is None and values.dtype == np.float64 else value
-    kept = ~np.logical_and.reduce([blank for _, blank, _ in read])
+    kept = ~np.logical_and.reduce([blanks for _, blanks, _ in read])
     letters = {name: column_letter(pos) for name, pos in positions.items()}
     return _table(book.label, sheet, start, letters, spec, [values[kept] for values, _, _ in read], kept)
 
 
 def _column_cells(rows: list[list], position: int | None, width: int) -> list:
-    """The cells of column ``position`` (None: not in the sheet) of every row; '' where a row stops short."""
+    """The cells of column ``position`` (None: not in the sheet) of every row; '' where a row stops short
+    (every row is at least ``width`` long)."""
     if position is None:
         return [""] * len(rows)
     if position < width:
@@ -321,9 +326,9 @@ def _read_plain(cells: list, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndar
         return values, plain & np.isnan(values), plain
     values = np.full(n, None, dtype=object)
     values[plain] = np.fromiter((text.strip() for text in objects[plain]), object, int(plain.sum()))
-    blank = plain & (values == "")
-    values[blank] = None
-    return values, blank, plain
+    blanks = plain & (values == "")
+    values[blanks] = None
+    return values, blanks, plain
 
 
 def _table(file: str, sheet: str, start: int, letters: dict[str, str], spec: SheetSpec,
@@ -372,17 +377,17 @@ def _table(file: str, sheet: str, start: int, letters: dict[str, str], spec: She
 
 def _text_column(values: np.ndarray) -> np.ndarray:
     """Stripped text and None: NaN for a blank, unless every cell is blank (then None, as pandas leaves it)."""
-    blank = np.equal(values, None)
-    if blank.all():
+    blanks = np.equal(values, None)
+    if blanks.all():
         return values
     text = values.copy()
-    text[blank] = np.nan
+    text[blanks] = np.nan
     return text
 
 
 def _convert(value, col: Column, file: str, sheet: str, position, excel_row: int, problems: list[Problem]):
     """A cell's value as the column expects it; text in a number column is an error, read as blank."""
-    if _blank(value):
+    if blank(value):
         return None
     if isinstance(value, ExcelError):
         problems.append(Problem(ERROR, file, sheet, f"{column_letter(position)}{excel_row}",
@@ -413,78 +418,25 @@ def column_of(letters, column: str) -> str:
     return letters.get(column, "?") if isinstance(letters, dict) else "?"
 
 
-def _reference(letters, row, column: str, file=None, sheet=None) -> str:
-    """``Children's Services.xlsx!Finance!C5`` (or ``C5`` without a file): one cell's reference, "?" for
-    a column the sheet did not have."""
-    letter = column_of(letters, column)
-    return f"{letter}{row}" if file is None else f"{file}!{sheet}!{letter}{row}"
-
-
 def cell_ref(row, column: str, with_file: bool = True) -> str:
-    """Where ``row[column]`` was read: ``Children's Services.xlsx!Finance!C5`` (or ``C5``)."""
-    where = (row["file"], row["sheet"]) if with_file else ()
-    return _reference(row["letters"], row["row"], column, *where)
+    """Where ``row[column]`` was read: ``Children's Services.xlsx!Finance!C5`` (or ``C5``); "?" for the letter
+    of a column the sheet did not have."""
+    cell = f"{column_of(row['letters'], column)}{row['row']}"
+    return f"{row['file']}!{row['sheet']}!{cell}" if with_file else cell
 
 
-def cell_refs(frame: pd.DataFrame, column: str, with_file: bool = True) -> pd.Series:
-    """``cell_ref`` of every row of ``frame`` at once, on ``frame``'s index: the same strings, "?" included.
+def cells_refs(frame: pd.DataFrame, columns: list[str], with_file: bool = True) -> pd.Series:
+    """Where each row's values in ``columns`` were read, on ``frame``'s index: the first ``cell_ref`` (with
+    the file if ``with_file``) and the others without the file, joined by ", ":
+    ``Children's Services.xlsx!Finance!B5, C5``.
 
     Read column by column rather than row by row: a large council's briefing
     names a few hundred thousand cells, and a DataFrame row (``iterrows``,
     ``iloc``) costs a hundred times more to build and read.
     """
-    return cells_refs(frame, [column], with_file)
-
-
-def cells_refs(frame: pd.DataFrame, columns: list[str], with_file: bool = True) -> pd.Series:
-    """Where each row's values in ``columns`` were read, the first ``cell_ref`` (with the file if
-    ``with_file``) and the others without the file, joined by ", ": ``Children's Services.xlsx!Finance!B5, C5``."""
-    def text(letters, file, sheet) -> str:
-        return refs_pattern(letters, columns, *((file, sheet) if with_file else ()))
-    return refs_by_sheet(frame, text, len(columns), with_file)
-
-
-def refs_pattern(letters, columns: list[str], file=None, sheet=None) -> str:
-    """The references of ``columns`` in a row of a sheet with these ``letters``, with "%s" for the row number
-    (a pattern for "%"): ``Children's Services.xlsx!Finance!B%s, C%s`` (the file only first, and only if given)."""
-    where = "" if file is None else f"{file}!{sheet}!".replace("%", "%%")
-    return where + ", ".join(column_of(letters, column).replace("%", "%%") + "%s" for column in columns)
-
-
-def refs_by_sheet(frame: pd.DataFrame, text: Callable[[object, str, str], str], numbers: int,
-                  by_file: bool = True) -> pd.Series:
-    """Each row's ``text(letters, file, sheet)`` (its dict of column letters, file and sheet: a pattern for
-    "%") with its row number filled in ``numbers`` times, on ``frame``'s index.
-
-    The rows read from one sheet come together and share its dict of column
-    letters, so each run of such rows (of one file and sheet too, if
-    ``by_file``: the text names them) has its text made once, and each
-    row's reference is that text filled in with its row number; rows that
-    come in no runs are named one by one.
-    """
-    n = len(frame)
-    rows = frame["row"].tolist()
-    sheets = frame["letters"].tolist()  # a sheet's rows share one dict of column letters
-    files, names = (frame["file"].tolist(), frame["sheet"].tolist()) if by_file else ([""] * n, [""] * n)
-    starts = []
-    if n:
-        ids = np.fromiter(map(id, sheets), np.uint64, n)
-        change = ids[1:] != ids[:-1]
-        if by_file:
-            change |= (_objects(files[1:]) != _objects(files[:-1])) | (_objects(names[1:]) != _objects(names[:-1]))
-        starts = np.flatnonzero(np.concatenate(([True], change))).tolist()
-    if len(starts) > n // 8 + 1:  # hardly any runs: each row on its own
-        starts = list(range(n))
-    refs: list[str] = []
-    for start, end in zip(starts, [*starts[1:], n]):
-        pattern = text(sheets[start], files[start], names[start])
-        filled = rows[start:end]
-        refs += map(pattern.__mod__, zip(*[filled] * numbers) if numbers > 1 else filled)
+    refs = [", ".join([f"{column_of(letters, column)}{row}" for column in columns])
+            for letters, row in zip(frame["letters"].tolist(), frame["row"].tolist())]
+    if with_file:
+        places = zip(frame["file"].tolist(), frame["sheet"].tolist())
+        refs = [f"{file}!{sheet}!{ref}" for (file, sheet), ref in zip(places, refs)]
     return pd.Series(refs, index=frame.index, dtype="str")
-
-
-def _objects(values: list) -> np.ndarray:
-    """``values`` as a numpy array of objects (one dimension, whatever they are)."""
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
-    return array
