@@ -15,7 +15,9 @@ LOCK_FLAGS := --quiet --generate-hashes --python-version 3.11 --python-platform 
 .DEFAULT_GOAL := help
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 AXE    := node_modules/axe-core/axe.min.js
-# `make test SKIP_BROWSER=1` skips the browser tests (and installing Chromium); CI always runs them.
+# The tests run on every core (pytest-xdist); `make test SKIP_BROWSER=1` skips the browser tests (and
+# installing Chromium); CI always runs them.
+PYTEST_ARGS += -n auto
 ifdef SKIP_BROWSER
 TEST_DEPS  := $(STAMP)
 PYTEST_ARGS += -m "not browser"
