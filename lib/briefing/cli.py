@@ -1,4 +1,4 @@
-"""The ``briefing`` command: build briefings for periods, validate returns, regenerate sample data."""
+"""The ``briefing`` command: build the briefings of periods, and validate their returns."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,7 @@ from pathlib import Path
 from .paths import NOTEBOOKS_DIR, safe_child
 from .periods import PeriodError, period_range
 from .params import ParamsError, Settings, load_settings
+from .words import plural
 
 
 def plan_period(period: str, settings: Settings, params_file: str | None, compare_to: str | None,
@@ -104,7 +105,7 @@ def cmd_run(args) -> int:
     for result in failed:
         print(f"FAILED {result.job.name}: {result.error}", file=sys.stderr)
     print(f"{len(results) - len(failed)} built, {len(failed)} failed, in {elapsed:.1f} s "
-          f"({len(periods)} period{'s' if len(periods) != 1 else ''})")
+          f"({plural(len(periods), 'period')})")
     return 1 if failed else 0
 
 
@@ -137,7 +138,7 @@ def strict_check(settings: Settings, periods: list[str]) -> bool:
     for problem in errors:
         print(problem, file=sys.stderr)
     if errors:
-        print(f"briefing: --strict: {len(errors)} error{'s' if len(errors) != 1 else ''} in the returns; "
+        print(f"briefing: --strict: {plural(len(errors), 'error')} in the returns; "
               f"nothing built (run `briefing validate` for the details, or drop --strict to build with the "
               f"affected returns shown as not available)", file=sys.stderr)
     return not errors
@@ -151,8 +152,7 @@ def cmd_validate(args) -> int:
     for problem in problems:
         print(problem)
     errors = sum(p.severity == "error" for p in problems)
-    print(f"{args.period}: {errors} error{'s' if errors != 1 else ''}, {len(problems) - errors} "
-          f"warning{'s' if len(problems) - errors != 1 else ''}")
+    print(f"{args.period}: {plural(errors, 'error')}, {plural(len(problems) - errors, 'warning')}")
     return 1 if errors else 0
 
 

@@ -19,10 +19,10 @@ from . import checks, finance, finance_tables, performance, performance_tables
 from .manifest import build_manifest, write_manifest
 from .money import format_millions, pct_text
 from .params import Settings, load_settings
-from .periods import label, parse_period
+from .periods import financial_year, label, parse_period
 from .problems import Problem, ReturnError
 from .ratings import RED, add_direction_of_travel, rate_periods
-from .register import load_register, register_problems
+from .register import load_register, register_path, register_problems
 from .readcache import ReadCache
 from .returns import PeriodReturns, available_periods, read_history
 from .charts import Chart
@@ -30,6 +30,7 @@ from .index import document_title
 from .outputs import atomic_path
 from .spreadsheet import write_workbook
 from .tables import Table
+from .words import plural
 from .validation import returns_with_errors, validated
 
 
@@ -45,7 +46,6 @@ class Run:
     period: str
     compare_to: str | None
     output_dir: Path
-    directorate: str | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -53,14 +53,11 @@ class Run:
 
 
 def check_parameters(period: str, compare_to: str | None = None, data_dir: str | None = None,
-                     output_dir: str | None = None, params_file: str | None = None,
-                     directorate: str | None = None) -> Run:
+                     output_dir: str | None = None, params_file: str | None = None) -> Run:
     """Check a notebook's parameters and settle the defaults.
 
     ``compare_to`` defaults to the latest period before ``period`` that has
-    returns; ``output_dir`` to ``<settings output_dir>/<period>``. A
-    ``directorate`` (for a directorate's own briefing) must be one the
-    period's measure register names.
+    returns; ``output_dir`` to ``<settings output_dir>/<period>``.
     """
     if not isinstance(period, str):
         raise RunError(f"period must be a quoted string such as \"2022-07\", not {period!r}")
@@ -77,13 +74,7 @@ def check_parameters(period: str, compare_to: str | None = None, data_dir: str |
     elif compare_to not in periods:
         parse_period(compare_to)
     out = Path(output_dir) if output_dir else settings.output_dir / period
-    return Run(settings, period, compare_to, out, directorate)
-
-
-def _check_directorate(directorate, known: list[str]) -> None:
-    if not isinstance(directorate, str) or directorate not in known:
-        raise RunError(f"directorate must be one of the register's, quoted exactly: "
-                       f"{', '.join(repr(d) for d in known)}; not {directorate!r}")
+    return Run(settings, period, compare_to, out)
 
 
 @dataclass
@@ -170,7 +161,9 @@ class Briefing:
 
     def for_directorate(self, directorate: str) -> "DirectorateBriefing":
         """One directorate's own briefing, drawn from this period's figures."""
-        _check_directorate(directorate, self.directorates)
+        if not isinstance(directorate, str) or directorate not in self.directorates:
+            raise RunError(f"directorate must be one of the register's, quoted exactly: "
+                           f"{', '.join(repr(d) for d in self.directorates)}; not {directorate!r}")
         return DirectorateBriefing(self, directorate)
 
     # Display -----------------------------------------------------------------
@@ -224,7 +217,7 @@ class Briefing:
         out = Path(output_dir or self.run.output_dir)
         tables_path = write_workbook(self.tables(), out / "tables.xlsx")
         inputs = [p for r in self.returns.values() for p in r.files]
-        inputs += sorted({_register_path(self.run.data_dir, p) for p in self.returns})
+        inputs += sorted({register_path(self.run.data_dir, p) for p in self.returns})
         parameters = {**self.run.settings.as_dict(), "period": self.period, "compare_to": self.run.compare_to}
         manifest = build_manifest([p for p in inputs if Path(p).exists()], self.run.data_dir, parameters,
                                   ["briefing.html", "tables.xlsx", "manifest.json"])
@@ -312,7 +305,7 @@ def page_header(title: str, subtitle_html: str, headlines: list[str], sections, 
                   "Their measures and finance lines are shown as not available.</p>")
     flawed = {who: n for who, n in (flawed or {}).items() if who not in invalid}
     if flawed:
-        named = "; ".join(f"{html.escape(who)} ({n} error{'s' if n != 1 else ''})" for who, n in flawed.items())
+        named = "; ".join(f"{html.escape(who)} ({plural(n, 'error')})" for who, n in flawed.items())
         quality = ('the <a href="#quality">Data quality</a> section' if any(s.key == "quality" for s in sections)
                    else "the Data quality section of the corporate briefing")
         notice += (f'<p class="banner"><strong>Returns with errors:</strong> {named}. Measures whose rows are in '
@@ -334,7 +327,7 @@ def rag_headlines(ratings: pd.DataFrame, compared: pd.DataFrame | None, period: 
     counts = performance.rag_summary(ratings).set_index("status")["measures"]
     statuses = {s: int(counts[s]) for s in ("Green", "Amber", "Red", "Monitoring only")}
     total = int(counts["Total"])
-    items = [f"{total} measure{'s' if total != 1 else ''} reported in {label(period)}: "
+    items = [f"{plural(total, 'measure')} reported in {label(period)}: "
              f"{performance_tables.count_phrase(statuses)}" if total else f"No measures reported in {label(period)}"]
     red = statuses[RED]
     line = f"{red} Red"
@@ -416,15 +409,9 @@ class DirectorateBriefing:
         return page_header(self.title, subtitle, self.headlines(), self._sections.values(), invalid, flawed)
 
 
-def _register_path(data_dir: Path, period: str) -> Path:
-    from .register import register_path
-    return register_path(data_dir, period)
-
-
 def _register_for(data_dir: Path, period: str, current_register: pd.DataFrame, current_period: str,
                   cache: ReadCache | None) -> pd.DataFrame:
     """The register governing ``period``: the current one within its year, else that year's own."""
-    from .periods import financial_year
     if financial_year(period) == financial_year(current_period):
         return current_register
     try:
