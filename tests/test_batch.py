@@ -100,11 +100,14 @@ def test_each_period_is_prepared_once_for_all_its_documents_and_the_file_goes_wi
     assert not any(Path(path).exists() for path, _ in seen.values()), "removed with the run"
 
 
-def test_a_period_that_cannot_be_prepared_is_built_by_its_notebooks(record_nb, tmp_path):
+def test_a_period_unprepared_or_of_one_document_is_built_by_its_notebooks(record_nb, tmp_path):
     out = tmp_path / "out"
     nb = notebook(tmp_path / "unprepared.ipynb", "assert prepared is None\nname")
-    results = run_jobs([job(nb, out, "a")], progress=False, prepare=lambda period, folder: None)
-    assert results[0].ok, results[0].error
+    results = run_jobs([job(nb, out, "a"), job(nb, out, "b")], progress=False, prepare=lambda period, folder: None)
+    assert [r.ok for r in results] == [True, True], [r.error for r in results]
+    asked = []
+    [alone] = run_jobs([job(nb, out, "alone")], progress=False, prepare=lambda *args: asked.append(args))
+    assert alone.ok and not asked, "one document has nothing to share: its notebook builds the period"
 
 
 def test_a_failing_document_fails_alone_and_publishes_nothing(tmp_path):

@@ -38,6 +38,7 @@ from typing import Callable, Sequence
 from .kernel import KERNEL_NAME, Kernel
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+ENGINE = "briefing-kept-kernel"  # see ``kept_kernel_engine``
 SKIPPED = "skipped: an earlier document failed (--fail-fast)"
 
 
@@ -93,6 +94,34 @@ def briefing_exporter():
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
 
 
+def kept_kernel_engine():
+    """papermill's nbclient engine for a kernel kept alive between notebooks, registered as ``ENGINE``.
+
+    As papermill's own, but each notebook's kernel client closes its channels
+    when the notebook is done: nbclient leaves them open on a kernel it did not
+    start, and an open client goes on receiving (and keeping) the output of
+    every later notebook run in that kernel, a worker's memory growing with
+    each document. Registered through papermill's public engine registry.
+    """
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+
+    class KeptKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, km=None, execution_timeout=None, start_timeout=60,
+                                     **_):
+            client = PapermillNotebookClient(nb_man, km=km, kernel_name=kernel_name, timeout=execution_timeout,
+                                             startup_timeout=start_timeout, log=logger, log_output=False)
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    papermill_engines.register(ENGINE, KeptKernelEngine)
+
+
 def failure_summary(exc: BaseException) -> str:
     """What went wrong, in a line: the failing cell's error as papermill reports it, else the exception."""
     ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
@@ -106,6 +135,7 @@ def build_document(kernel: Kernel, job: Job, exporter, fresh_kernel: bool = Fals
     """Execute, convert and publish one document; on any failure publish nothing."""
     import papermill
 
+    kept_kernel_engine()
     started = time.perf_counter()
     final_dir = job.html_path.parent
     final_dir.mkdir(parents=True, exist_ok=True)
@@ -114,7 +144,7 @@ def build_document(kernel: Kernel, job: Job, exporter, fresh_kernel: bool = Fals
         try:
             nb = papermill.execute_notebook(
                 str(job.notebook), None, parameters={**job.parameters, "output_dir": str(staging)},
-                kernel_name=KERNEL_NAME, km=kernel.manager(), cwd=str(kernel.cwd),
+                kernel_name=KERNEL_NAME, engine_name=ENGINE, km=kernel.manager(), cwd=str(kernel.cwd),
                 execution_timeout=job.timeout, progress_bar=False)
         except Exception as exc:
             kernel.stop()  # a failed document may leave its kernel dead, busy or half-changed
@@ -201,7 +231,8 @@ def run_jobs(jobs: Sequence[Job] | Callable[[], Sequence[Job]], workers: int = 1
     ``jobs`` is the list, or a function that plans it (called once the
     workers' kernels are starting). ``prepare(period, folder)``, if given,
     builds a period's briefing into ``folder`` and returns its file (None if it
-    could not: the notebooks then build it themselves, and report why it fails).
+    could not: the notebooks then build it themselves, and report why it fails);
+    a period with a single document is not prepared.
     Periods are handed to the workers as they are prepared: each worker takes
     a whole period (split between workers only when there are fewer periods
     than workers). With ``fail_fast`` no document is started after one failed
@@ -234,7 +265,9 @@ def run_jobs(jobs: Sequence[Job] | Callable[[], Sequence[Job]], workers: int = 1
             exporter = briefing_exporter() if pool is None else None
             sent, going = 0, True
             for period, period_jobs in periods.items():
-                prepared = prepare(period, folder) if prepare and going else None
+                # A period of one document has nothing to share: its notebook builds it, in a kernel that
+                # started at once, rather than after this process has built it too.
+                prepared = prepare(period, folder) if prepare and going and len(period_jobs) > 1 else None
                 for chunk in chunks(period_jobs, prepared, parts) if going else []:
                     if pool is None:
                         going = all(collect([build_document(here, job, exporter, fresh_kernel)]) for job in chunk)

@@ -25,8 +25,6 @@ def plan_period(period: str, settings: Settings, params_file: str | None, compar
     """
     from .batch import Job
     from .index import document_title
-    from .problems import ReturnError
-    from .register import register_directorates
 
     folder = safe_child(output_root, period)
     parameters = {"period": period, "compare_to": compare_to, "data_dir": str(settings.data_dir),
@@ -35,6 +33,9 @@ def plan_period(period: str, settings: Settings, params_file: str | None, compar
                 document_title(settings.council, period), settings.execution_timeout)]
     if corporate_only:
         return jobs
+    from .problems import ReturnError
+    from .register import register_directorates
+
     try:
         directorates = register_directorates(settings.data_dir, period)
     except ReturnError:
@@ -112,12 +113,13 @@ def cmd_run(args) -> int:
 def _preparer(params_file: str | None, data_dir: str, compare_to: str | None):
     """``prepare(period, folder)`` for ``batch.run_jobs``: each period's briefing built once for its documents,
     with the notebooks' own parameters, every return read once for the whole run (``readcache``)."""
-    from .document import check_parameters, prepare_briefing
     from .readcache import ReadCache
 
     cache = ReadCache()
 
     def prepare(period: str, folder: Path) -> Path | None:
+        from .document import check_parameters, prepare_briefing  # only where a period has documents to share
+
         try:
             run = check_parameters(period, compare_to, data_dir, None, params_file)
             return prepare_briefing(run, folder / f"{period}.pickle", cache)
