@@ -440,11 +440,12 @@ def build_briefing(run: Run, prepared: str | None = None, cache: ReadCache | Non
 
 
 def prepare_briefing(run: Run, path: Path, cache: ReadCache | None = None) -> Path:
-    """Build the period's briefing, work out what every document of the period shows (the ratings, the
-    finance position, the checks), and save it to ``path`` for the period's notebooks to load
-    (their ``prepared`` parameter): the batch's way of computing a period once for all its documents."""
+    """Build the period's briefing, work out what every document of the period shows (the ratings and the
+    finance position: the checks only the corporate briefing shows, and works out itself), and save it to
+    ``path`` for the period's notebooks to load (their ``prepared`` parameter): the batch's way of
+    computing a period once for all its documents."""
     briefing = build_briefing(run, cache=cache)
-    for shared in ("rated_history", "finance", "checks"):
+    for shared in ("rated_history", "finance"):
         getattr(briefing, shared)
     shown = {run.period, briefing.run.compare_to}
     # The other months' money lines went into the forecast trend, now worked out: the documents show
