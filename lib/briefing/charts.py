@@ -272,10 +272,10 @@ def rag_by_group_chart(counts: pd.DataFrame, group: str, key: str, what: str,
         ax.set_xlabel("Measures reported (number)")
 
     heading = what[:1].upper() + what[1:]
-    table = _counts_table(f"RAG by {what} (chart)"[:31], f"Measures by RAG status for each {what}", frame, group,
-                          statuses, f"Measures reported this period by {what} and RAG status",
+    table = _counts_table(f"RAG by {what} (chart)"[:31], f"Measures by RAG status for each {what}",
+                          frame.rename(columns={group: heading}), heading, statuses,
+                          f"Measures reported this period by {what} and RAG status",
                           "directorate returns; measure register")
-    table.frame = table.frame.rename(columns={group: heading})
     return Chart(key, title, f"Measures reported this period by {what} and status.", alt, draw, size, table,
                  table_key)
 

@@ -25,12 +25,11 @@ def _check(check: str, passed: bool, figure=pd.NA, expected=pd.NA, where: str = 
 
 
 CHECK_COLUMNS = ["check", "result", "figure", "expected", "difference", "where"]
-CHECK_MONEY = ["figure", "expected", "difference"]
 
 
 def _check_frame(rows: list[dict]) -> pd.DataFrame:
     """Checks made one at a time (``_check``) as a table: text columns, and money as nullable integer pence."""
-    return as_money(pd.DataFrame(rows, columns=CHECK_COLUMNS), CHECK_MONEY)
+    return as_money(pd.DataFrame(rows, columns=CHECK_COLUMNS), ["figure", "expected", "difference"])
 
 
 def stated_variances(lines: pd.DataFrame, tolerance_m: float) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
@@ -45,15 +44,13 @@ def stated_variances(lines: pd.DataFrame, tolerance_m: float) -> tuple[pd.DataFr
 def stated_variance_checks(lines: pd.DataFrame, tolerance_m: float, what: str) -> pd.DataFrame:
     """Every stated variance against forecast − budget, within ``tolerance_m`` £m: a table of checks, one a line.
 
-    A line with no stated variance states nothing to check; one with a
-    stated variance but a blank budget or forecast cannot pass. The
-    arithmetic is done on whole columns (a blank budget or forecast blanks
-    forecast − budget, as ``strict_sum`` would), and the table is made a
-    column at a time (a large council's finance lines make 50,000 checks).
+    A line with no stated variance states nothing to check; one with a blank budget or forecast cannot
+    pass. The table is made a column at a time: a large council's finance lines make 50,000 checks.
     """
     stated, computed, passed = stated_variances(lines, tolerance_m)
-    owners = ["" if blank else f", {d}" for d, blank in zip(stated["directorate"].tolist(),
-                                                           stated["directorate"].isna().tolist())] \
+    if stated.empty:
+        return _check_frame([])
+    owners = [f", {d}" if pd.notna(d) else "" for d in stated["directorate"].tolist()] \
         if "directorate" in stated.columns else [""] * len(stated)
     names = [f"Stated variance equals forecast minus budget (within £{tolerance_m:g}m): {what} '{area}'{owner}"
              for area, owner in zip(stated["service_area"].tolist(), owners)]
@@ -61,8 +58,6 @@ def stated_variance_checks(lines: pd.DataFrame, tolerance_m: float, what: str) -
     budget_at = cells_refs(stated, ["latest_budget", "forecast_outturn"])
     figures = pd.array(stated["stated_variance"], dtype="Int64")
     expected = pd.array(computed, dtype="Int64")
-    if not names:
-        return _check_frame([])
     # ``_check`` of each line, its difference taken for the whole column at once (blank where either is)
     return pd.DataFrame({"check": names, "result": [PASSED if ok else FAILED for ok in passed.tolist()],
                          "figure": figures, "expected": expected, "difference": figures - expected,
@@ -72,10 +67,8 @@ def stated_variance_checks(lines: pd.DataFrame, tolerance_m: float, what: str) -
 def service_area_checks(position: pd.DataFrame, detail: pd.DataFrame) -> list[dict]:
     """Each directorate's figures in the directorate table against the sum of its service areas shown.
 
-    The directorate table aggregates the returns one way (grouping the
-    finance lines); here the service-area lines shown in the detail table are
-    added up again, and both that sum and the subtotal row shown must equal
-    the figure the corporate tables use.
+    The service-area lines shown in the detail table are added up again, and both that sum and the
+    subtotal row shown must equal the figure the directorate table uses (grouping the finance lines).
     """
     out = []
     figures = position.set_index("directorate")
@@ -124,9 +117,7 @@ def checks(current: PeriodReturns, figures: FinancePosition, tolerance_m: float)
              _check_frame(service_area_checks(figures.position, figures.service_areas)),
              _check_frame([funding_check(figures.council, current.funding)])]
     table = pd.concat([part for part in parts if len(part)], ignore_index=True)  # the first always has rows
-    order = (table["result"] != FAILED).astype(int)
-    return table.assign(_order=order).sort_values("_order", kind="stable").drop(columns="_order") \
-        .reset_index(drop=True)
+    return table.sort_values("result", key=lambda result: result != FAILED, kind="stable").reset_index(drop=True)
 
 
 def check_summary(table: pd.DataFrame) -> pd.DataFrame:
@@ -135,9 +126,8 @@ def check_summary(table: pd.DataFrame) -> pd.DataFrame:
     The kind is the check's text before its colon ("Stated variance equals
     forecast minus budget (within £0.05m)", "Usable return for the period", ...).
     """
-    kinds = pd.Series([check.partition(":")[0] for check in table["check"].tolist()], index=table.index,
-                      dtype=table["check"].dtype)
-    summary = table.assign(kind=kinds, passed=table["result"].eq(PASSED).astype(int),
+    summary = table.assign(kind=table["check"].str.partition(":")[0],
+                           passed=table["result"].eq(PASSED).astype(int),
                            failed=table["result"].eq(FAILED).astype(int)) \
         .groupby("kind", sort=False)[["passed", "failed"]].sum().reset_index()
     return summary.assign(checked=summary["passed"] + summary["failed"])[["kind", "checked", "passed", "failed"]]

@@ -27,7 +27,7 @@ from .money import format_millions, percent, percent_text
 from .periods import year_to_date
 from .problems import RETURN_INVALID
 from .returns import CORPORATE, PeriodReturns
-from .workbook import blank, cell_ref, cells_refs
+from .workbook import blank, cell_ref, cells_refs, normalise_header
 
 TOTAL_DIRECTORATES = "Total directorate budgets"
 TOTAL_CENTRAL = "Total budgets held centrally"
@@ -91,12 +91,6 @@ def _variance_of(sums: pd.DataFrame) -> pd.Series:
 
 # Where figures came from ---------------------------------------------------
 
-def _line_sources(lines: pd.DataFrame, first: str = "latest_budget", second: str = "forecast_outturn") -> pd.Series:
-    """The cells of each line's two figures (budget and forecast unless named otherwise):
-    ``Corporate.xlsx!Central budgets!B3, C3``."""
-    return cells_refs(lines, [first, second])
-
-
 def range_source(lines: pd.DataFrame) -> str:
     """The block of cells a subtotal adds up: ``Children's Services.xlsx!Finance!B2:C6``."""
     if lines.empty:
@@ -117,11 +111,9 @@ def directorate_position(current: PeriodReturns, comparison: PeriodReturns | Non
                          directorates: list[str]) -> pd.DataFrame:
     """The directorate financial position, as the July 2022 report's table.
 
-    One row per directorate in register order, then the total: latest budget,
-    forecast outturn, variance (forecast − budget), variance as a per cent of
-    budget, the variance at the comparison report and the change since. A
-    directorate without a usable return has blank figures, never zeros; with
-    no comparison returns the comparison columns are blank.
+    One row per directorate in register order, then the total. A directorate
+    without a usable return has blank figures, never zeros; with no comparison
+    returns the comparison columns (its variance then, the change since) are blank.
     """
     table = pd.DataFrame({"directorate": directorates}).join(_directorate_sums(current), on="directorate")
     previous = _variance_of(_directorate_sums(comparison)) if comparison is not None else None
@@ -140,9 +132,10 @@ def _lines(lines: pd.DataFrame, columns: list[str], money: list[str], **extra) -
 
 def _corporate_lines(lines: pd.DataFrame, before: pd.DataFrame | None) -> pd.DataFrame:
     """Lines of a corporate sheet (central budgets or funding) in sheet order, compared by name."""
-    table = _lines(lines, ["service_area", *POSITION[:2]], POSITION[:2], source=_line_sources(lines).tolist())
+    money = POSITION[:2]
+    table = _lines(lines, ["service_area", *money], money, source=cells_refs(lines, money).tolist())
     table = table.rename(columns={"service_area": "line"})
-    previous = None if before is None else _variance_of(_sum_by(before, "service_area", POSITION[:2]))
+    previous = None if before is None else _variance_of(_sum_by(before, "service_area", money))
     return _compare(table, "line", previous)
 
 
@@ -242,7 +235,7 @@ def _service_area_block(current: PeriodReturns, directorate: str, lines: pd.Data
     shown = {"directorate": [directorate] * len(lines), "kind": ["line"] * len(lines),
              **{c: lines[c].tolist() for c in ("service_area", "latest_budget", "forecast_outturn",
                                                 "stated_variance", "commentary")},
-             "source": _line_sources(lines).tolist()}
+             "source": cells_refs(lines, POSITION[:2]).tolist()}
     subtotal = {"directorate": directorate, "service_area": "Directorate total", "kind": "subtotal",
                 **{c: strict_sum(lines[c]) for c in ("latest_budget", "forecast_outturn")},
                 "source": range_source(lines)}
@@ -297,28 +290,18 @@ def on_target(current: PeriodReturns, directorates: list[str], tolerance_pct: fl
     shows its row of this table (``on_target_table``).
     """
     position = directorate_position(current, None, directorates).iloc[:-1]
-    council = net_operating_budget(current, None, directorates)
+    council = net_operating_budget(current, None, directorates).set_index("line")
     notes = _notes(current)
-    rows = []
-    for _, row in position.iterrows():
-        rows.append({"directorate": row["directorate"], "latest_budget": row["latest_budget"],
-                     "variance": row["variance"], "variance_pct": row["variance_pct"],
-                     "notes": notes[row["directorate"]] if row["directorate"] in notes else
-                     _unavailable(current, row["directorate"])})
-    council = council.set_index("line")
-    budget = council.loc[NET_OPERATING_BUDGET, "latest_budget"]
-    variance = council.loc[YEAR_END, "variance"]
+    rows = position[["directorate", "latest_budget", "variance", "variance_pct"]].to_dict("records")
+    budget, variance = council.loc[NET_OPERATING_BUDGET, "latest_budget"], council.loc[YEAR_END, "variance"]
     rows.append({"directorate": "Council (net operating budget)", "latest_budget": budget, "variance": variance,
-                 "variance_pct": percent(variance, budget), "notes": ""})
+                 "variance_pct": percent(variance, budget)})
     table = as_money(pd.DataFrame(rows), ["latest_budget", "variance"])
-    table["on_target"] = [_yes_no(within_tolerance(v, b, tolerance_pct))
-                          for v, b in zip(table["variance"], table["latest_budget"])]
+    table["notes"] = [notes[d] if d in notes else _unavailable(current, d) for d in position["directorate"]] + [""]
+    within = [within_tolerance(v, b, tolerance_pct) for v, b in zip(table["variance"], table["latest_budget"])]
+    table["on_target"] = ["" if pd.isna(w) else "Yes" if w else "No" for w in within]
     table["position"] = [_position_text(v, p) for v, p in zip(table["variance"], table["variance_pct"])]
     return table[["directorate", "latest_budget", "variance", "variance_pct", "position", "on_target", "notes"]]
-
-
-def _yes_no(flag) -> str:
-    return "" if pd.isna(flag) else ("Yes" if flag else "No")
 
 
 # 5. Savings -------------------------------------------------------------------
@@ -348,7 +331,7 @@ def savings_lines(current: PeriodReturns, directorate: str) -> pd.DataFrame:
     """One directorate's savings, saving by saving, with their total and the commentary."""
     lines = current.savings[current.savings["directorate"] == directorate]
     money = ["planned", "forecast_delivered"]
-    table = _lines(lines, ["saving", *money, "commentary"], money, source=_line_sources(lines, *money).tolist())
+    table = _lines(lines, ["saving", *money, "commentary"], money, source=cells_refs(lines, money).tolist())
     table = _with_total(table, "saving", "Total savings", money)
     return _savings_figures(table)
 
@@ -357,9 +340,8 @@ def savings_lines(current: PeriodReturns, directorate: str) -> pd.DataFrame:
 
 def _item(balances: pd.DataFrame, name: str) -> tuple[object, str]:
     """The amount of a Balances item (matched ignoring case and spaces) and its cell."""
-    wanted = " ".join(name.split()).casefold()
     for _, row in balances.iterrows():
-        if " ".join(str(row["item"]).split()).casefold() == wanted:
+        if normalise_header(row["item"]) == normalise_header(name):
             return row["amount"], cell_ref(row, "amount")
     return pd.NA, f"{CORPORATE}.xlsx!Balances (no '{name}' row)"
 

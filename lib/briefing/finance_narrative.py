@@ -65,8 +65,7 @@ def narrative_text(b) -> str:
 
 
 def _balances_sentence(balances: pd.DataFrame) -> str:
-    amounts = balances["amount"]
-    movement, forecast, level, gap = amounts.iloc[1], amounts.iloc[2], amounts.iloc[3], amounts.iloc[4]
+    movement, forecast, level, gap = balances["amount"].iloc[1:5]
     if pd.isna(gap):
         return ""
     taking = "" if movement == 0 else \

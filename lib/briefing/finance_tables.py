@@ -24,17 +24,6 @@ FINANCE_SOURCE = "directorate returns, Finance sheets"
 CORPORATE_SOURCE = "Corporate return"
 
 
-def _position_columns(b, first: str, pct: str) -> dict[str, str]:
-    """Column headings of a position table, naming this period and the comparison period."""
-    compare_to = b.run.compare_to
-    compare = label(compare_to) if compare_to else "last report"
-    return {"directorate": first, "line": first, "latest_budget": "Latest budget £m",
-            "forecast_outturn": "Forecast outturn £m", "variance": f"Variance {label(b.period)} £m",
-            "variance_pct": pct, "previous_variance": f"Variance {compare} £m",
-            "change": f"Change since {month_name(compare_to) if compare_to else 'last report'} £m",
-            "source": "Source cells"}
-
-
 POSITION_FORMATS = ["money", "money", "money_signed", "pct_signed", "money_signed", "money_signed"]
 
 
@@ -46,10 +35,20 @@ def _comparison_note(b) -> str:
     return ""
 
 
-def _framed(b, table: pd.DataFrame, first: str, pct: str) -> tuple[pd.DataFrame, dict[str, str]]:
-    frame = table.rename(columns=_position_columns(b, first, pct))
-    formats = dict(zip(frame.columns[1:7], POSITION_FORMATS))
-    return frame, formats
+def _position_table(b, key: str, table: pd.DataFrame, first: str, pct: str, title: str, caption: str,
+                    source: str, total_rows: int = 1) -> Table:
+    """A position table, its columns headed for this period and the comparison period, its caption saying why
+    the comparison columns are blank if they are."""
+    compare_to = b.run.compare_to
+    compare = label(compare_to) if compare_to else "last report"
+    frame = table.rename(columns={
+        "directorate": first, "line": first, "latest_budget": "Latest budget £m",
+        "forecast_outturn": "Forecast outturn £m", "variance": f"Variance {label(b.period)} £m",
+        "variance_pct": pct, "previous_variance": f"Variance {compare} £m",
+        "change": f"Change since {month_name(compare_to) if compare_to else 'last report'} £m",
+        "source": "Source cells"})
+    return Table(key, title, frame, caption=caption + _comparison_note(b),
+                 formats=dict(zip(frame.columns[1:7], POSITION_FORMATS)), source=source, total_rows=total_rows)
 
 
 def _forecast_title(variance, unavailable: str, exact: str, spent) -> str:
@@ -67,12 +66,10 @@ def directorate_position_table(b) -> Table:
                             "Directorates forecast to spend exactly their budgets",
                             lambda v: f"Directorates forecast an {spend_kind(v)} of {format_millions(abs(v))} "
                                       f"({pct_text(total['variance_pct'])} of budget)")
-    frame, formats = _framed(b, table, "Directorate", f"Variance {label(b.period)} %")
-    return Table("Directorate position", title, frame,
-                 caption=f"Directorate financial position, {label(b.period)}: each directorate is the sum of its "
-                         "service areas; variance is forecast outturn less latest budget (an overspend is positive), "
-                         "its per cent is of the directorate's budget." + _comparison_note(b),
-                 formats=formats, source=FINANCE_SOURCE, total_rows=1)
+    return _position_table(b, "Directorate position", table, "Directorate", f"Variance {label(b.period)} %", title,
+                           f"Directorate financial position, {label(b.period)}: each directorate is the sum of its "
+                           "service areas; variance is forecast outturn less latest budget (an overspend is "
+                           "positive), its per cent is of the directorate's budget.", FINANCE_SOURCE)
 
 
 def central_position_table(b) -> Table:
@@ -82,12 +79,11 @@ def central_position_table(b) -> Table:
                             "Budgets held centrally are forecast to spend exactly their budget",
                             lambda v: f"Budgets held centrally are forecast to {spend_kind(v)} by "
                                       f"{format_millions(abs(v))}")
-    frame, formats = _framed(b, table, "Budget held centrally", "Variance % of net operating budget")
-    return Table("Central budgets", title, frame,
-                 caption="Budgets held centrally. The variance per cent of each line, and of the total, is a share "
-                         "of the net operating budget, not of the line itself: many central lines are negative "
-                         "(income) or small, and a per cent of them would mean nothing." + _comparison_note(b),
-                 formats=formats, source=f"{CORPORATE_SOURCE}, Central budgets sheet", total_rows=1)
+    return _position_table(b, "Central budgets", table, "Budget held centrally", "Variance % of net operating budget",
+                           title, "Budgets held centrally. The variance per cent of each line, and of the total, is "
+                           "a share of the net operating budget, not of the line itself: many central lines are "
+                           "negative (income) or small, and a per cent of them would mean nothing.",
+                           f"{CORPORATE_SOURCE}, Central budgets sheet")
 
 
 def net_operating_budget_table(b) -> Table:
@@ -98,15 +94,13 @@ def net_operating_budget_table(b) -> Table:
                             "The council forecasts to spend exactly its net operating budget",
                             lambda v: f"The council forecasts a year-end {spend_kind(v)} of {format_millions(abs(v))} "
                                       f"({pct_text(percent(v, nob))} of the net operating budget)")
-    frame, formats = _framed(b, table, "Line", "Variance %")
-    return Table("Net operating budget", title, frame,
-                 caption="Net operating budget: total directorate budgets plus budgets held centrally; funding "
-                         "(business rates and council tax) is negative, so the forecast year-end position has a nil "
-                         "budget and its forecast is the overspend (positive) or underspend. The per cent of the "
-                         "directorate total is of the directorate budgets; of every other line, of the net "
-                         "operating budget." + _comparison_note(b),
-                 formats=formats, source=f"{FINANCE_SOURCE}; {CORPORATE_SOURCE}, Central budgets and Funding sheets",
-                 total_rows=1)
+    return _position_table(b, "Net operating budget", table, "Line", "Variance %", title,
+                           "Net operating budget: total directorate budgets plus budgets held centrally; funding "
+                           "(business rates and council tax) is negative, so the forecast year-end position has a "
+                           "nil budget and its forecast is the overspend (positive) or underspend. The per cent of "
+                           "the directorate total is of the directorate budgets; of every other line, of the net "
+                           "operating budget.",
+                           f"{FINANCE_SOURCE}; {CORPORATE_SOURCE}, Central budgets and Funding sheets")
 
 
 def _service_area_frame(table: pd.DataFrame) -> pd.DataFrame:
@@ -138,13 +132,6 @@ def largest_lines(table: pd.DataFrame, per_directorate: int) -> pd.Index:
     return table.index[keep]
 
 
-def _shown_note(table: pd.DataFrame, shown: pd.Index) -> str:
-    lines = int((table["kind"] == "line").sum())
-    return (f"Shown: each directorate's {LARGEST_LINES_SHOWN} service areas with the largest variances "
-            f"({int((table.loc[shown, 'kind'] == 'line').sum()):,} of {lines:,} lines) and every total. "
-            "Every line is in the Excel tables, sheet 'Service areas', and in each directorate's own briefing.")
-
-
 def service_areas_table(b, directorates: list[str] | None = None, key: str = "Service areas") -> Table:
     """Service-area detail: every line, a subtotal per directorate matching the directorate table, and the total.
 
@@ -153,9 +140,14 @@ def service_areas_table(b, directorates: list[str] | None = None, key: str = "Se
     and the directorate briefings keep every line.
     """
     table = b.finance.service_areas_of(directorates)
-    shown = None
-    if directorates is None and (table["kind"] == "line").sum() > SERVICE_AREA_LINES_SHOWN:
+    count = int((table["kind"] == "line").sum())
+    shown, shown_note = None, ""
+    if directorates is None and count > SERVICE_AREA_LINES_SHOWN:
         shown = largest_lines(table, LARGEST_LINES_SHOWN)
+        shown_note = (f"Shown: each directorate's {LARGEST_LINES_SHOWN} service areas with the largest variances "
+                      f"({int((table.loc[shown, 'kind'] == 'line').sum()):,} of {count:,} lines) and every total. "
+                      "Every line is in the Excel tables, sheet 'Service areas', and in each directorate's own "
+                      "briefing.")
     lines = table[(table["kind"] == "line") & table["variance"].notna()]
     if lines.empty:
         title = "No service-area forecast is available"
@@ -168,7 +160,7 @@ def service_areas_table(b, directorates: list[str] | None = None, key: str = "Se
                          "exact sum of its lines and is the figure used in the directorate table. Per cents are of "
                          "the line's budget (blank where the budget is nil or negative).",
                  formats=SERVICE_AREA_FORMATS, source=FINANCE_SOURCE, total_rows=1,
-                 shown=shown, shown_note="" if shown is None else _shown_note(table, shown))
+                 shown=shown, shown_note=shown_note)
 
 
 def own_service_areas_table(b, directorate: str) -> Table:
@@ -176,10 +168,6 @@ def own_service_areas_table(b, directorate: str) -> Table:
     service area (its row header); the directorate, the same on every row, is the briefing's own."""
     table = service_areas_table(b, [directorate])
     return dataclasses.replace(table, frame=table.frame.drop(columns="Directorate"))
-
-
-def _tolerance_text(tolerance_pct: float) -> str:
-    return f"Within {tolerance_pct:.1f}% of net budget"
 
 
 def on_target_table(b, directorates: list[str] | None = None, key: str = "On target") -> Table:
@@ -195,7 +183,7 @@ def on_target_table(b, directorates: list[str] | None = None, key: str = "On tar
              f"{judged.iloc[0]['directorate']} is {'' if judged.iloc[0]['on_target'] == 'Yes' else 'not '}"
              f"forecast within {tolerance:.1f}% of its budget")
     frame = pd.DataFrame({"Directorate": table["directorate"],
-                          "Target": _tolerance_text(tolerance),
+                          "Target": f"Within {tolerance:.1f}% of net budget",
                           "Position": table["position"], "On target?": table["on_target"],
                           "Notes": table["notes"]})
     return Table(key, title, frame,
@@ -244,7 +232,7 @@ def directorate_savings_table(b, directorate: str) -> Table:
 def general_balances_table(b) -> Table:
     """General balances at the year end against the risk-assessed level."""
     table = b.finance.balances
-    forecast, level, gap = table["amount"].iloc[2], table["amount"].iloc[3], table["amount"].iloc[4]
+    forecast, level, gap = table["amount"].iloc[2:5]
     title = "Forecast general balances are not available" if pd.isna(gap) else (
         f"General balances are forecast at {format_millions(forecast)}, {format_millions(abs(gap))} "
         f"{'above' if gap >= 0 else 'below'} the risk-assessed level of {format_millions(level)}")
@@ -339,8 +327,7 @@ def tables(b) -> list:
                    service_areas_table(b), on_target_table(b), charts.savings_chart(savings, "Savings"),
                    savings_table(b)]
     if amounts.notna().all():
-        items.append(charts.balances_chart(*(int(amounts.iloc[i]) for i in (0, 1, 2, 3)),
-                                           table_key="General balances"))
+        items.append(charts.balances_chart(*map(int, amounts.iloc[:4]), table_key="General balances"))
     items += [general_balances_table(b), reserves_table(b), dsg_table(b),
               charts.variance_trend_chart(trend, [month_name(m)[:3] for m in months], "Forecast trend"),
               trend_table(b)]
@@ -420,17 +407,15 @@ def directorate_tables(b, directorate: str) -> list[Table]:
     """One directorate's position line, its service areas, its savings and its on-target line, for its own briefing."""
     position = b.finance.position
     line = position[position["directorate"] == directorate]
-    frame, formats = _framed(b, line, "Directorate", f"Variance {label(b.period)} %")
     row = line.iloc[0] if len(line) else pd.Series({"variance": pd.NA, "variance_pct": pd.NA})
     title = _forecast_title(row["variance"], f"{directorate}: forecast not available",
                             f"{directorate} forecasts to spend exactly its budget",
                             lambda v: f"{directorate} forecasts an {spend_kind(v)} of {format_millions(abs(v))} "
                                       f"({pct_text(row['variance_pct'])} of budget)")
     return [
-        Table("Financial position", title, frame,
-              caption=f"{directorate}: latest budget, forecast outturn and variance, {label(b.period)}."
-                      + _comparison_note(b),
-              formats=formats, source=f"{directorate}.xlsx, Finance sheet"),
+        _position_table(b, "Financial position", line, "Directorate", f"Variance {label(b.period)} %", title,
+                        f"{directorate}: latest budget, forecast outturn and variance, {label(b.period)}.",
+                        f"{directorate}.xlsx, Finance sheet", total_rows=0),
         own_service_areas_table(b, directorate),
         directorate_savings_table(b, directorate),
         on_target_table(b, [directorate]),

@@ -43,9 +43,7 @@ def load_settings(params_file: str | Path | None = None, **overrides) -> Setting
     Unknown keys are refused so a typo in a council's file is caught, not ignored.
     """
     values: dict = {}
-    for source in [DEFAULT_PARAMS, params_file]:
-        if source is None:
-            continue
+    for source in [s for s in (DEFAULT_PARAMS, params_file) if s is not None]:
         source = _resolve(source)
         if not source.is_file():
             raise ParamsError(f"parameter file {source} does not exist")

@@ -182,29 +182,29 @@ def rag_summary_table(b) -> Table:
     return _summary_table(b.ratings, b.period, "RAG summary")
 
 
-def _group_table(b, group: str, what: str, key: str) -> Table:
+def _group_table(b, group: str, key: str) -> Table:
+    """RAG counts for each ``group`` ("priority" or "directorate"); a priority's with the report's sentence."""
     counts = rag_by_group(b.ratings, group)
-    frame = counts.rename(columns={group: what.capitalize()})
+    frame = counts.rename(columns={group: group.capitalize()})
+    groups = counts.iloc[:-1]
     if group == "priority":
         sentences = group_sentences(b.ratings, group, b.period).set_index(group)["sentence"]
         frame["In words"] = counts[group].map(sentences).fillna("")
-    groups = counts.iloc[:-1]
-    if group == "priority":
         with_red = int((groups[RED] > 0).sum())
         title = (f"{with_red} of the {len(groups)} priorities had a Red measure in {label(b.period)}; "
                  f"{int(groups['Total'].sum())} measures reported")
     else:
-        title = most_red(groups, group, what, f" in {label(b.period)}")
+        title = most_red(groups, group, group, f" in {label(b.period)}")
     formats = {c: "int" for c in [*SUMMARY_ORDER, "Total", NOT_REPORTED]}
     return Table(key, title, frame,
-                 caption=f"Measures reported in {label(b.period)} by {what} and status. Total counts the "
+                 caption=f"Measures reported in {label(b.period)} by {group} and status. Total counts the "
                          "measures reported, monitoring only included; not reported measures are not in it",
                  formats=formats, source=SOURCE, total_rows=1)
 
 
 def rag_by_priority_table(b) -> Table:
     """RAG counts for each priority, with the report's sentence for each."""
-    return _group_table(b, "priority", "priority", "RAG by priority")
+    return _group_table(b, "priority", "RAG by priority")
 
 
 def rag_by_priority_chart(b):
@@ -215,7 +215,7 @@ def rag_by_priority_chart(b):
 
 def rag_by_directorate_table(b) -> Table:
     """RAG counts for each directorate."""
-    return _group_table(b, "directorate", "directorate", "RAG by directorate")
+    return _group_table(b, "directorate", "RAG by directorate")
 
 
 def red_measures_table(b) -> Table:
@@ -271,8 +271,7 @@ def status_matrix_table(b) -> Table:
     same = int(sum(matrix.loc[matrix["before"] == s, s].iloc[0] for s in RATED))
     rated_both = int((changes["before"].isin(RATED) & changes["now"].isin(RATED)).sum())
     frame = matrix.rename(columns={"before": f"Status in {then}", **{s: f"{s} now" for s in [*STATUSES, NOT_DUE]}})
-    formats = {c: "int" for c in frame.columns[1:]}
-    formats[frame.columns[0]] = "rag"
+    formats = {frame.columns[0]: "rag", **{c: "int" for c in frame.columns[1:]}}
     return Table("Status matrix", f"{same} of the {rated_both} measures rated in both {then} and {now} kept "
                  "their rating", frame,
                  caption=f"Measures by status in {label(b.run.compare_to)} (rows) and now, {label(b.period)} "
@@ -390,20 +389,16 @@ def not_reported_table(b) -> Table:
     return _not_reported_table(b.ratings, b.period, "Not reported")
 
 
-def narrative_paragraph(b) -> Narrative:
-    """The section's opening paragraph."""
-    return Narrative(narrative(b.ratings, b.rated_history, b.period, b.run.compare_to))
-
-
 def tables(b) -> list:
     """The performance section of the briefing, in order: the narrative, then tables and charts.
 
     The quarterly dashboard is shown only at a quarter's end (June,
     September, December, March); other months' briefings leave it out.
     """
-    items = [narrative_paragraph(b), rag_summary_table(b), rag_by_priority_chart(b), rag_by_priority_table(b),
-             rag_by_directorate_table(b), red_measures_table(b), status_changes_table(b), status_matrix_table(b),
-             exceptions_table(b), year_to_date_chart(b), year_to_date_table(b)]
+    items = [Narrative(narrative(b.ratings, b.rated_history, b.period, b.run.compare_to)), rag_summary_table(b),
+             rag_by_priority_chart(b), rag_by_priority_table(b), rag_by_directorate_table(b), red_measures_table(b),
+             status_changes_table(b), status_matrix_table(b), exceptions_table(b), year_to_date_chart(b),
+             year_to_date_table(b)]
     if is_quarter_end(b.period):
         items.append(quarterly_dashboard_table(b))
     items += [director_assessments_table(b), not_reported_table(b)]

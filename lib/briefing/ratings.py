@@ -157,10 +157,9 @@ def reported_rows(performance: pd.DataFrame, owners: pd.Series) -> pd.DataFrame:
     rows is kept so the duplication can be shown.
     """
     key = measure_keys(performance["measure_id"])
-    rows = performance.assign(_key=key, times_reported=key.map(key.value_counts()))
-    reports = rows["actual"].notna() | rows["reported_rag"].notna()
-    own = rows["directorate"].eq(key.map(owners)) if "directorate" in rows else False
-    rows = rows.assign(_reports=reports, _own=own)
+    own = performance["directorate"].eq(key.map(owners)) if "directorate" in performance else False
+    rows = performance.assign(_key=key, times_reported=key.map(key.value_counts()), _own=own,
+                              _reports=performance["actual"].notna() | performance["reported_rag"].notna())
     chosen = rows.sort_values(["_reports", "_own"], ascending=False, kind="stable").drop_duplicates("_key")
     return chosen.drop(columns=["_reports", "_own"]).set_index("_key")
 

@@ -67,10 +67,7 @@ CORPORATE_SHEETS = {"central": CENTRAL, "funding": FUNDING, "balances": BALANCES
 def empty_table(spec: SheetSpec, extra: tuple[str, ...] = ()) -> pd.DataFrame:
     """A table with a sheet's columns and no rows (each period's tables start so): later steps need no special case."""
     table = pd.DataFrame(columns=["file", "sheet", "row", "letters", *extra, *spec.names])
-    for col in spec.columns:
-        if col.kind == "money":
-            table[col.name] = table[col.name].astype("Int64")
-    return table
+    return table.astype({col.name: "Int64" for col in spec.columns if col.kind == "money"})
 
 
 @dataclass
@@ -206,18 +203,15 @@ def load_period(data_dir: Path, period: str, directorates: list[str], lines: boo
 
     Without ``lines``, for a month that is only history to a briefing (its
     measures are rated, its money is not shown: see ``read_history``), the
-    directorates' Finance and Savings sheets are only checked to be usable,
-    their lines not read: the returns come out with no finance or savings
-    lines, and the same measures, the same ``invalid`` returns and the same
-    files as when read whole: a briefing holds thirteen months, and a large
-    council's month has 50,000 lines.
+    directorates' Finance and Savings sheets are only checked to be usable:
+    no finance or savings lines, but the same measures, ``invalid`` returns
+    and files as when read whole (a large council's month has 50,000 lines).
 
     ``cache``: see ``readcache``.
     """
     folder = returns_folder(data_dir, period)
-    dir_extra = ("directorate",)
     out = PeriodReturns(period, folder,
-                        **{k: empty_table(s, dir_extra) for k, s in DIRECTORATE_SHEETS.items()},
+                        **{k: empty_table(s, ("directorate",)) for k, s in DIRECTORATE_SHEETS.items()},
                         **{k: empty_table(s) for k, s in CORPORATE_SHEETS.items()}, lines=lines)
     headers_only = () if lines else LINE_SHEETS
     if not folder.is_dir():

@@ -98,14 +98,13 @@ class Styles:
 def _write_sheet(sheet, table: Table, styles: Styles) -> None:
     headers = [str(column) for column in table.frame.columns]
     kinds = [table.formats.get(column, "text") for column in table.frame.columns]
-    for j, header in enumerate(headers):
-        sheet.set_column(j, j, max(12, min(60, len(header) + 4)))
     sheet.freeze_panes(FIRST_DATA_ROW - 1, 0)
     _write_text(sheet, 0, 0, table.title, styles, "title")
     if table.caption or table.source:
         caption = " ".join(filter(None, [table.caption, f"Source: {table.source}" if table.source else ""]))
         _write_text(sheet, 1, 0, caption, styles)
     for j, header in enumerate(headers):
+        sheet.set_column(j, j, max(12, min(60, len(header) + 4)))
         _write_text(sheet, FIRST_DATA_ROW - 2, j, header, styles, "header")
     for i, row in enumerate(table.frame.itertuples(index=False, name=None), start=FIRST_DATA_ROW - 1):
         for j, (value, kind) in enumerate(zip(row, kinds)):

@@ -82,10 +82,8 @@ def format_value(value, kind: str) -> str:
         return percent_text(value, kind == "pct_signed")
     if kind == "int":
         return f"{int(value):,}"
-    if kind == "number":
-        if isinstance(value, numbers.Real) and not isinstance(value, bool):
-            return f"{value:,.2f}".rstrip("0").rstrip(".") if not float(value).is_integer() else f"{int(value):,}"
-        return str(value)
+    if kind == "number" and isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if not float(value).is_integer() else f"{int(value):,}"
     return str(value)
 
 

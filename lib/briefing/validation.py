@@ -19,6 +19,7 @@ Balances items, the funding arithmetic) and the policy:
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from .returns import CORPORATE, CORPORATE_SHEETS, DIRECTORATE_SHEETS, PeriodRetu
     history_periods, load_period
 from .schemas import cell_of, due_measure_rules, millions_text, money_rules, number_text, performance_rules, \
     required_item_rules
+from .workbook import normalise_header
 
 FIGURE_SHEETS = {name: spec for name, spec in {**DIRECTORATE_SHEETS, **CORPORATE_SHEETS}.items()
                  if name != "performance"}
@@ -89,15 +91,10 @@ def return_problems(register: pd.DataFrame, returns: PeriodReturns, history: dic
 
 def performance_context(register: pd.DataFrame, returns: PeriodReturns, history: dict[str, PeriodReturns],
                         tolerance_pct: float) -> pd.DataFrame:
-    """The period's Performance rows with what the rules compare them with.
-
-    Adds, from the register: ``known``, ``owner``, ``due``, ``judgement``,
-    ``is_percent``, ``target_value``; from the row: ``actual_value`` and the
-    same on the other scale (``scaled_shown``); ``also`` (the other cells
-    reporting the same measure); ``status`` (the measure's rating this
-    period); and from ``history``: ``comparable``, ``typical`` and ``reports``
-    (see ``history_context``).
-    """
+    """The period's Performance rows with what the rules compare them with: from the register (``known``,
+    ``owner``, ``due``, ``judgement``, ``is_percent``, ``target_value``), the actual as a number and on the
+    other scale (``actual_value``, ``scaled_shown``), the other cells reporting it (``also``), its rating
+    this period (``status``) and its history (``comparable``, ``typical``, ``reports``: ``history_context``)."""
     table = returns.performance.reset_index(drop=True)
     key = measure_keys(table["measure_id"])
     measures = register.assign(key=measure_keys(register["measure_id"])).drop_duplicates("key").set_index("key")
@@ -215,7 +212,7 @@ def balances_items(balances: pd.DataFrame) -> pd.DataFrame:
     """The items the Balances sheet must hold, each with whether it does and where its row would go."""
     from .finance import OPENING_BALANCE, RISK_ASSESSED_LEVEL
 
-    typed = set(balances["item"].map(lambda v: " ".join(str(v).split()).casefold()))
+    typed = set(balances["item"].map(normalise_header))
     sheet = balances["sheet"].iloc[0] if len(balances) else "Balances"
     letters = balances["letters"].iloc[0] if len(balances) else {"item": "A"}
     last = int(balances["row"].max()) if len(balances) else 1
@@ -236,8 +233,7 @@ def funding_problems(returns: PeriodReturns, directorates: list[str]) -> list[Pr
     result = checks.funding_check(council, returns.funding)
     if result["result"] == checks.PASSED or pd.isna(result["figure"]) or pd.isna(result["expected"]):
         return []
-    funding = returns.funding
-    first, last = funding.iloc[0], funding.iloc[-1]
+    first, last = returns.funding.iloc[0], returns.funding.iloc[-1]
     cells = f"{cell_of(first, 'latest_budget')}:{cell_of(last, 'latest_budget')}"
     return [Problem(ERROR, first["file"], first["sheet"], cells,
                     f"funding totals {millions_text(-int(result['expected']))} but the net operating budget "
@@ -249,36 +245,19 @@ def funding_problems(returns: PeriodReturns, directorates: list[str]) -> list[Pr
 
 def one_per_cell(problems: list[Problem]) -> list[Problem]:
     """The problems with only the first kept for any one cell (or, without a cell, any one message)."""
-    seen = set()
-    kept = []
+    kept: dict[tuple, Problem] = {}
     for problem in problems:
-        where = (problem.file, problem.sheet, problem.cell) if problem.cell else \
-            (problem.file, problem.sheet, problem.message)
-        if where not in seen:
-            seen.add(where)
-            kept.append(problem)
-    return kept
-
-
-def _row_number(cell: str | None) -> int | None:
-    digits = "".join(c for c in (cell or "").split(":")[0] if c.isdigit())
-    return int(digits) if digits else None
+        kept.setdefault((problem.file, problem.sheet, problem.cell or problem.message), problem)
+    return list(kept.values())
 
 
 RATED_FROM = ("measure_id", "actual", "reported_rag")
 
 
 def set_aside(performance: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
-    """Performance rows with an error in a cell the rating is made from, emptied so their measures
-    show as not available, and why.
-
-    The cells are the Measure ID, the Actual and the Reported RAG (an Outlook
-    or commentary in error does not change the rating). The actual and the
-    Reported RAG are cleared and the Not reported reason says
-    ``not available — return invalid: <the error>``, so the rating shows the
-    measure as Not reported with that reason instead of a figure that may be
-    wrong.
-    """
+    """Performance rows with an error in a cell the rating is made from (Measure ID, Actual, Reported RAG),
+    their Actual and Reported RAG cleared and their Not reported reason ``not available — return invalid:
+    <the error>``, so the measure shows as Not reported, and why, instead of a figure that may be wrong."""
     errors = {}
     for p in problems:
         if p.severity == ERROR and p.cell and p.sheet:
@@ -301,12 +280,8 @@ def set_aside(performance: pd.DataFrame, problems: list[Problem]) -> pd.DataFram
 
 def returns_with_errors(problems: list[Problem]) -> dict[str, int]:
     """How many errors each return (``Children's Services``, ``Corporate``) has, for the banner."""
-    counts: dict[str, int] = {}
-    for p in problems:
-        if p.severity == ERROR and p.file.endswith(".xlsx") and "/" not in p.file:
-            who = p.file[:-len(".xlsx")]
-            counts[who] = counts.get(who, 0) + 1
-    return counts
+    return dict(Counter(p.file.removesuffix(".xlsx") for p in problems
+                        if p.severity == ERROR and p.file.endswith(".xlsx") and "/" not in p.file))
 
 
 def in_cell_order(problems: list[Problem]) -> list[Problem]:
@@ -314,5 +289,5 @@ def in_cell_order(problems: list[Problem]) -> list[Problem]:
     def order(p: Problem):
         cell = (p.cell or "").split(":")[0]
         letters = "".join(c for c in cell if c.isalpha())
-        return (p.file, p.sheet or "", _row_number(p.cell) or 0, len(letters), letters)
+        return (p.file, p.sheet or "", int("".join(c for c in cell if c.isdigit()) or 0), len(letters), letters)
     return sorted(problems, key=order)

@@ -210,11 +210,8 @@ class Workbook:
 
     def find_sheet(self, wanted: str) -> str | None:
         """The sheet's real name, matched ignoring case and spaces; None when absent."""
-        target = normalise_header(wanted)
-        for name in self.book.sheet_names:
-            if normalise_header(name) == target:
-                return name
-        return None
+        return next((name for name in self.book.sheet_names if normalise_header(name) == normalise_header(wanted)),
+                    None)
 
     def rows(self, sheet: str) -> list[list]:
         """Every cell of ``sheet`` from A1, as Python values ('' for blank, ``ExcelError`` for an error)."""
@@ -251,10 +248,8 @@ def read_sheet(book: Workbook, spec: SheetSpec, problems: list[Problem]) -> pd.D
 
     A large council's sheets run to thousands of rows, so the sheet is read a
     column at a time: the usual cells (numbers in a number column, text in a
-    text column) are converted at once, and only the others (text or dates
-    in a number column, Excel errors, numbers in a text column) one by one,
-    through ``_convert``, in row then column order, so any problems are
-    recorded in that order.
+    text column) are converted at once, the others one by one (``_convert``),
+    in row then column order, so any problems are recorded in that order.
     """
     sheet = book.find_sheet(spec.sheet)
     if sheet is None:
@@ -265,22 +260,16 @@ def read_sheet(book: Workbook, spec: SheetSpec, problems: list[Problem]) -> pd.D
     rows = book.rows(sheet)
     header_index = next((i for i, r in enumerate(rows) if any(not blank(v) for v in r)), None)
     headers = [normalise_header(h) for h in rows[header_index]] if header_index is not None else []
-    positions: dict[str, int] = {}
-    absent = []
-    for col in spec.columns:
-        wanted = normalise_header(col.header)
-        if wanted in headers:
-            positions[col.name] = headers.index(wanted)
-        elif col.required:
-            absent.append(col.header)
+    positions = {col.name: headers.index(normalise_header(col.header)) for col in spec.columns
+                 if normalise_header(col.header) in headers}
+    absent = [col.header for col in spec.columns if col.required and col.name not in positions]
+    start = (header_index or 0) + 1
     if absent:
-        row_no = (header_index or 0) + 1
-        problems.append(Problem(ERROR, book.label, sheet, f"A{row_no}",
+        problems.append(Problem(ERROR, book.label, sheet, f"A{start}",
                                 f"{plural(len(absent), 'column', count=False)} {', '.join(repr(m) for m in absent)} "
                                 f"missing from the header row",
                                 f"headers {', '.join(c.header for c in spec.columns if c.required)}"))
         return None
-    start = (header_index or 0) + 1
     data = rows[start:]
     width = min(map(len, data), default=0)
     cells = [_column_cells(data, positions.get(col.name), width) for col in spec.columns]
