@@ -97,11 +97,8 @@ def briefing_exporter():
 def kept_kernel_engine():
     """papermill's nbclient engine for a kernel kept alive between notebooks, registered as ``ENGINE``.
 
-    As papermill's own, but each notebook's kernel client closes its channels
-    when the notebook is done: nbclient leaves them open on a kernel it did not
-    start, and an open client goes on receiving (and keeping) the output of
-    every later notebook run in that kernel, a worker's memory growing with
-    each document. Registered through papermill's public engine registry.
+    As papermill's own, but each notebook's client closes its channels when done: nbclient leaves them
+    open on a kernel it did not start, and an open client keeps the output of every later notebook.
     """
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
@@ -189,13 +186,15 @@ def _worker_main(fresh_kernel: bool, folder: str) -> None:
 
 
 def _end_worker(*_) -> None:
-    """SIGTERM in a worker: end it the ordinary way (its exit handler stops its kernel), once."""
+    """SIGTERM in a worker: end it the ordinary way (its exit handler stops its kernel), once, and quietly
+    (the document it abandons would report its kernel's death): the command says what became of the run."""
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())
     sys.exit(1)
 
 
 def _end_with_command() -> None:
-    """In a worker: once the command that started it is gone, end the worker (see ``_worker_main``)."""
+    """In a worker: once the command that started it is gone, end it (see ``_worker_main``)."""
     while os.getppid() == _worker["command"]:
         time.sleep(1)
     os.kill(os.getpid(), signal.SIGTERM)
@@ -265,8 +264,7 @@ def run_jobs(jobs: Sequence[Job] | Callable[[], Sequence[Job]], workers: int = 1
             exporter = briefing_exporter() if pool is None else None
             sent, going = 0, True
             for period, period_jobs in periods.items():
-                # A period of one document has nothing to share: its notebook builds it, in a kernel that
-                # started at once, rather than after this process has built it too.
+                # A period of one document has nothing to share: its notebook builds it, in a kernel started at once.
                 prepared = prepare(period, folder) if prepare and going and len(period_jobs) > 1 else None
                 for chunk in chunks(period_jobs, prepared, parts) if going else []:
                     if pool is None:
