@@ -54,3 +54,21 @@ def test_a_kernel_that_cannot_start_fails_each_document_with_the_reason(record_n
     assert [r.ok for r in results] == [False, False]
     assert all("NoSuchKernel" in r.error for r in results), [r.error for r in results]
     assert not list(out.rglob("*.html"))
+
+
+def test_a_batch_kernel_forgets_each_cells_output_once_it_has_run():
+    """IPython records every output (``history_manager.outputs``); a kernel kept for a year must not."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    config.InteractiveShell.cache_size = 0
+    plain = InteractiveShell(config=config)
+    plain.run_cell("'section ' * 1000")
+    assert plain.history_manager.outputs, "without the extension IPython keeps the output"
+    batch_shell = InteractiveShell(config=config)
+    kernel.load_ipython_extension(batch_shell)
+    batch_shell.run_cell("'section ' * 1000")
+    assert not batch_shell.history_manager.outputs
+    assert batch_shell.run_cell("21 * 2").result == 42, "cells still run and return their result"

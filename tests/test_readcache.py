@@ -54,6 +54,23 @@ def test_a_file_changed_in_content_or_replaced_by_another_is_read_again(counted,
     assert len(reads) == 4, "what was read is part of the key"
 
 
+def test_entries_not_read_since_the_last_forget_are_forgotten(counted, tmp_path):
+    cache, path, read, reads = counted
+    other = tmp_path / "other.txt"
+    other.write_text("7")
+
+    def read_other():
+        reads.append(other)
+        return other.read_text()
+
+    cache.read(path, "figures", read), cache.read(other, "figures", read_other)
+    cache.forget_unused()  # a period that read both
+    cache.read(path, "figures", read)
+    cache.forget_unused()  # the next period read only the first: the other is forgotten
+    cache.read(path, "figures", read), cache.read(other, "figures", read_other)
+    assert reads == [path, other, other]
+
+
 def test_errors_are_not_remembered_and_without_a_cache_every_read_is_fresh(counted):
     cache, path, read, reads = counted
     path.write_text("1,x")

@@ -125,6 +125,8 @@ def _preparer(params_file: str | None, data_dir: str, compare_to: str | None):
             return prepare_briefing(run, folder / f"{period}.pickle", cache)
         except Exception:  # noqa: BLE001 - each notebook then builds the period itself, and says what is wrong
             return None
+        finally:
+            cache.forget_unused()
     return prepare
 
 

@@ -252,15 +252,11 @@ def reserves_table(b) -> Table:
         f"Reserves are forecast to {'fall' if total['forecast_movement'] < 0 else 'rise'} by "
         f"{format_millions(abs(total['forecast_movement']))} to {format_millions(total['forecast_closing'])} "
         "by 31 March")
-    frame = table.rename(columns={"reserve": "Reserve", "opening": "Opening £m",
-                                  "forecast_movement": "Forecast movement £m",
-                                  "forecast_closing": "Forecast closing £m", "commentary": "Commentary"})
-    return Table("Reserves", title, frame,
-                 caption="Reserves: balance at 1 April, forecast movement in the year (a use is negative) and "
-                         "forecast balance at 31 March.",
-                 formats={"Opening £m": "money", "Forecast movement £m": "money_signed",
-                          "Forecast closing £m": "money"},
-                 source=f"{CORPORATE_SOURCE}, Reserves sheet", total_rows=1)
+    return _movement_table("Reserves", title, table, {
+        "reserve": "Reserve", "opening": "Opening £m", "forecast_movement": "Forecast movement £m",
+        "forecast_closing": "Forecast closing £m", "commentary": "Commentary"},
+        "Reserves: balance at 1 April, forecast movement in the year (a use is negative) and forecast balance at "
+        "31 March.", "Reserves")
 
 
 def dsg_table(b) -> Table:
@@ -275,15 +271,21 @@ def dsg_table(b) -> Table:
                  f"up {format_millions(total['in_year_deficit'])} in the year")
     else:
         title = f"The Dedicated Schools Grant cumulative deficit is forecast to fall to {closing}"
-    frame = table.rename(columns={"block": "Block", "opening_deficit": "Opening cumulative deficit £m",
-                                  "in_year_deficit": "Forecast in-year deficit £m",
-                                  "closing_deficit": "Closing cumulative deficit £m"})
-    return Table("Dedicated Schools Grant", title, frame,
-                 caption="Dedicated Schools Grant deficit by block: the cumulative deficit at 1 April, the forecast "
-                         "in-year deficit (a surplus is negative) and the forecast cumulative deficit at 31 March.",
-                 formats={"Opening cumulative deficit £m": "money", "Forecast in-year deficit £m": "money_signed",
-                          "Closing cumulative deficit £m": "money"},
-                 source=f"{CORPORATE_SOURCE}, DSG sheet", total_rows=1)
+    return _movement_table("Dedicated Schools Grant", title, table, {
+        "block": "Block", "opening_deficit": "Opening cumulative deficit £m",
+        "in_year_deficit": "Forecast in-year deficit £m", "closing_deficit": "Closing cumulative deficit £m"},
+        "Dedicated Schools Grant deficit by block: the cumulative deficit at 1 April, the forecast in-year deficit "
+        "(a surplus is negative) and the forecast cumulative deficit at 31 March.", "DSG")
+
+
+def _movement_table(key: str, title: str, table: pd.DataFrame, headers: dict[str, str], caption: str,
+                    sheet: str) -> Table:
+    """A balance over the year, line by line and a total: a name, the opening £m, the year's (signed)
+    movement and the closing £m, from ``sheet`` of the corporate return."""
+    amounts = list(headers.values())[1:4]
+    return Table(key, title, table.rename(columns=headers), caption=caption,
+                 formats=dict(zip(amounts, ["money", "money_signed", "money"])),
+                 source=f"{CORPORATE_SOURCE}, {sheet} sheet", total_rows=1)
 
 
 def _trend_title(trend: pd.DataFrame, months: list[str]) -> str:

@@ -14,13 +14,19 @@ from pathlib import Path
 from .paths import NOTEBOOKS_DIR
 
 KERNEL_NAME = "python3"
-# Public IPython options for every kernel: import the package as the kernel starts (so the import
-# overlaps the building of the period here rather than delaying the first cell); keep no history
-# database (kernels of one run would otherwise share one SQLite file) and no output cache (``Out``
-# would otherwise keep every document's displayed sections alive for the kernel's whole life).
+# Public IPython options for every kernel: import the package as it starts (overlapping the period's
+# preparation); no history database (the run's kernels would share one SQLite file); no output cache
+# (``Out``) or output history (``load_ipython_extension``), which would keep every section ever shown.
 KERNEL_ARGUMENTS = ["--IPKernelApp.exec_lines=import briefing.document", "--HistoryManager.hist_file=:memory:",
-                    "--InteractiveShell.cache_size=0"]
+                    "--InteractiveShell.cache_size=0", "--IPKernelApp.extensions=briefing.kernel"]
 MAX_SOCKET_PATH = 100  # bytes in a Unix socket's path (107 on Linux), less the socket's own name
+
+
+def load_ipython_extension(shell) -> None:
+    """In a batch kernel: forget each cell's outputs once it has run. IPython 9 records every output in
+    ``history_manager.outputs`` whatever ``cache_size`` says, so a kernel kept for a year of a large
+    council's documents grew by 20 MB a month holding sections long since converted."""
+    shell.events.register("post_run_cell", lambda _: shell.history_manager.reset(new_session=False))
 
 
 class Kernel:

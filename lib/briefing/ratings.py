@@ -280,14 +280,12 @@ def _not_reported_reason(row: dict, return_invalid: bool) -> str:
 def add_direction_of_travel(history: pd.DataFrame) -> pd.DataFrame:
     """Direction of travel of each measure against its previous reported value, and its previous status.
 
-    ``history`` holds rated rows (``rate_measures`` output) of several periods.
-    For cumulative measures the actual is compared as a share of the period's
-    target, since a year-to-date figure grows whatever happens. A change of no
-    more than 1% of the previous value is "Stable"; otherwise "Improving" or
-    "Deteriorating" by polarity. Adds ``previous_actual`` (the last value
-    reported before), ``previous_period`` (the measure's previous due period,
-    by its frequency) and ``previous_rag`` (its status then; blank when that
-    period is not in ``history`` or the measure was not rated then).
+    ``history`` holds rated rows (``rate_measures`` output) of several periods. For cumulative measures the
+    actual is compared as a share of the period's target, since a year-to-date figure grows whatever happens. A
+    change of no more than 1% of the previous value is "Stable"; otherwise "Improving" or "Deteriorating" by
+    polarity. Adds ``previous_actual`` (the last value reported before), ``previous_period`` (the measure's
+    previous due period, by its frequency) and ``previous_rag`` (its status then; blank when that period is not
+    in ``history`` or the measure was not rated then).
     """
     history = history.sort_values(["measure_id", "period"], kind="stable").copy()
     key = history["measure_id"]

@@ -1,16 +1,11 @@
 """What a batch run has already read from the returns, keyed on each file's identity and content.
 
-A year of briefings reads thirteen months of returns for every period, and
-consecutive periods share twelve of them: without a memory a year's run parses
-every workbook about thirteen times. The batch makes one ``ReadCache`` for the
-run and passes it to ``document.build_briefing``; nothing else makes one, so an
-interactive session reads afresh every time unless it asks for a cache.
-
-An entry is keyed on what was read (``kind``: a return's sheets, the register),
-the file's resolved path and inode, and the SHA-256 of its bytes: a return that
-is edited, replaced or renamed is read again. An entry is held as pickled
-bytes and every caller gets its own unpickled copy, so nothing a caller does
-to what it was given can reach another caller.
+A year of briefings reads thirteen months of returns for every period, and consecutive periods share
+twelve: without a memory a year's run parses every workbook about thirteen times. Only the batch makes
+a ``ReadCache`` (one a run), so an interactive session reads afresh unless it asks for one. An entry is
+keyed on what was read (``kind``), the file's resolved path and inode and the SHA-256 of its bytes (an
+edited, replaced or renamed return is read again), and held as pickled bytes: every caller gets its own
+copy, which nothing another caller does can reach.
 """
 from __future__ import annotations
 
@@ -32,7 +27,14 @@ class ReadCache:
 
     def __init__(self):
         self._held: dict[tuple, bytes] = {}
+        self._used: set[tuple] = set()
         self.hits = self.misses = 0
+
+    def forget_unused(self) -> None:
+        """Forget every entry not read since the last call. The batch calls it after each period, so the
+        run holds one period's thirteen months, not every month it has read."""
+        self._held = {key: value for key, value in self._held.items() if key in self._used}
+        self._used = set()
 
     def read(self, path: Path, kind: Hashable, compute: Callable[[], object]):
         """``compute()`` (which reads ``path``), or a copy of what it gave for the same file content before.
@@ -43,6 +45,7 @@ class ReadCache:
             key = (kind, *file_identity(path))
         except OSError:
             return compute()  # the reader says what is wrong with the file
+        self._used.add(key)
         if key in self._held:
             self.hits += 1
             return pickle.loads(self._held[key])

@@ -197,15 +197,13 @@ def load_period(data_dir: Path, period: str, directorates: list[str], lines: boo
                 cache: ReadCache | None = None) -> PeriodReturns:
     """Read every return of ``period``: one workbook per directorate, plus the corporate one.
 
-    A directorate whose workbook is missing, unreadable, or lacks a required
-    sheet or column is named in ``invalid`` and contributes no rows; the others
-    load as normal.
+    A directorate whose workbook is missing, unreadable, or lacks a required sheet or column is named in
+    ``invalid`` and contributes no rows; the others load as normal.
 
-    Without ``lines``, for a month that is only history to a briefing (its
-    measures are rated, its money is not shown: see ``read_history``), the
-    directorates' Finance and Savings sheets are only checked to be usable:
-    no finance or savings lines, but the same measures, ``invalid`` returns
-    and files as when read whole (a large council's month has 50,000 lines).
+    Without ``lines``, for a month that is only history to a briefing (its measures are rated, its money is not
+    shown: see ``read_history``), the directorates' Finance and Savings sheets are only checked to be usable: no
+    finance or savings lines, but the same measures, ``invalid`` returns and files as when read whole (a large
+    council's month has 50,000 lines).
 
     ``cache``: see ``readcache``.
     """

@@ -239,17 +239,14 @@ _PLAIN_TYPES = {"number": (float, int), "money": (float, int), "text": (str,), "
 def read_sheet(book: Workbook, spec: SheetSpec, problems: list[Problem]) -> pd.DataFrame | None:
     """Read one contract sheet into a DataFrame with the spec's column names.
 
-    Returns None (after recording an error) when the sheet or a required column
-    is missing. Each row keeps ``file``, ``sheet`` and ``row`` (the Excel row),
-    and ``letters`` (the sheet's column letter of each field), so ``cell_ref``
-    names the exact cell any value came from.
-    Rows blank in every column of the spec are skipped.
-    Text in a number column is recorded as an error and read as blank.
+    Returns None (after recording an error) when the sheet or a required column is missing. Each row keeps
+    ``file``, ``sheet`` and ``row`` (the Excel row), and ``letters`` (the sheet's column letter of each field),
+    so ``cell_ref`` names the exact cell any value came from. Rows blank in every column of the spec are
+    skipped. Text in a number column is recorded as an error and read as blank.
 
-    A large council's sheets run to thousands of rows, so the sheet is read a
-    column at a time: the usual cells (numbers in a number column, text in a
-    text column) are converted at once, the others one by one (``_convert``),
-    in row then column order, so any problems are recorded in that order.
+    A large council's sheets run to thousands of rows, so the sheet is read a column at a time: the usual cells
+    (numbers in a number column, text in a text column) are converted at once, the others one by one
+    (``_convert``), in row then column order, so any problems are recorded in that order.
     """
     sheet = book.find_sheet(spec.sheet)
     if sheet is None:
@@ -324,17 +321,14 @@ def _table(file: str, sheet: str, start: int, letters: dict[str, str], spec: She
            values: list[np.ndarray], kept: np.ndarray) -> pd.DataFrame:
     """The rows kept (not blank) as the DataFrame ``read_sheet`` returns.
 
-    ``file`` and ``sheet`` are text (``str``) columns, ``row`` the Excel row
-    (int64) and ``letters`` the same dict on every row; text columns hold
-    ``str`` with NaN for a blank (None if every cell is blank); numbers are
-    float64 and money nullable integer pence. An any column (a target, an
-    actual, a cover value) holds what the cells held, typed the way
-    ``DataFrame.from_records`` infers it (``str`` for text, a datetime or
-    float column for dates or numbers, object for a mixture). With no rows,
-    every column but money and numbers is object.
+    ``file`` and ``sheet`` are text (``str``) columns, ``row`` the Excel row (int64) and ``letters`` the same
+    dict on every row; text columns hold ``str`` with NaN for a blank (None if every cell is blank); numbers are
+    float64 and money nullable integer pence. An any column (a target, an actual, a cover value) holds what the
+    cells held, typed the way ``DataFrame.from_records`` infers it (``str`` for text, a datetime or float column
+    for dates or numbers, object for a mixture). With no rows, every column but money and numbers is object.
 
-    A month's returns make a few hundred of these small tables, so each is
-    built from its arrays in one step, with no per-column Series to align.
+    A month's returns make a few hundred of these small tables, so each is built from its arrays in one step,
+    with no per-column Series to align.
     """
     rows = np.flatnonzero(kept) + start + 1
     n = len(rows)
