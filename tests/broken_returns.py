@@ -14,6 +14,7 @@ writes one data folder per case (``<case>/data``, usable with
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import zipfile
@@ -143,6 +144,67 @@ def oversized(path: Path) -> None:
     path.with_suffix(".tmp").replace(path)
 
 
+def sheet_part(archive: zipfile.ZipFile, sheet: str) -> str:
+    """The path of ``sheet``'s XML part in a workbook archive (from the workbook and its relationships)."""
+    workbook = archive.read("xl/workbook.xml").decode()
+    relationships = archive.read("xl/_rels/workbook.xml.rels").decode()
+    tag = next(t for t in re.findall(r"<sheet\b[^>]*>", workbook) if f'name="{sheet}"' in t)
+    rid = re.search(r'r:id="([^"]+)"', tag).group(1)
+    target = next(re.search(r'Target="([^"]+)"', t).group(1) for t in re.findall(r"<Relationship\b[^>]*>",
+                                                                              relationships) if f'Id="{rid}"' in t)
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def edit_part(file: str, part: str, change: Callable[[bytes], bytes], encrypt: bool = False) -> Callable[[Path], None]:
+    """Rewrite one XML part of a return (``part``: a sheet's name, or the part's path in the archive) with
+    ``change(old bytes)``; with ``encrypt``, every part's entry is also flagged as encrypted."""
+    def breaks(data: Path) -> None:
+        path = _path(data, file)
+        with zipfile.ZipFile(path) as archive:
+            member = part if "/" in part or part.startswith("[") else sheet_part(archive, part)
+            contents = [(info, archive.read(info.filename)) for info in archive.infolist()]
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for info, data_ in contents:
+                archive.writestr(info.filename, change(data_) if info.filename == member else data_)
+        if encrypt:  # the general-purpose flag's bit 0, in the local and central headers of each entry
+            raw = bytearray(path.read_bytes())
+            for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+                for match in re.finditer(re.escape(signature), raw):
+                    raw[match.start() + offset] |= 1
+            path.write_bytes(bytes(raw))
+    return breaks
+
+
+def append_row(xml: str) -> Callable[[bytes], bytes]:
+    """Add a row of cells (their XML) at the end of a sheet's data."""
+    return lambda old: old.replace(b"</sheetData>", xml.encode() + b"</sheetData>")
+
+
+def in_cell(ref: str, xml: bytes) -> Callable[[bytes], bytes]:
+    """Replace the content of cell ``ref`` (its value or inline string) with raw ``xml``."""
+    def change(old: bytes) -> bytes:
+        pattern = re.compile(rb'(<c r="' + ref.encode() + rb'"[^>]*?)(?:/>|>.*?</c>)', re.DOTALL)
+        return pattern.sub(lambda m: re.sub(rb'\st="[^"]*"', b"", m.group(1)) + b">" + xml + b"</c>", old, count=1)
+    return change
+
+
+def hide_sheet(file: str, sheet: str, state: str = "hidden", copy_as: str | None = None) -> Callable[[Path], None]:
+    """Hide ``sheet`` in Excel; with ``copy_as``, first put a hidden copy named ``copy_as`` before it, its first
+    Actual changed to 1 (figures the return does not show), and leave the real sheet visible."""
+    def breaks(data: Path) -> None:
+        path = _path(data, file)
+        book = load_workbook(path)
+        target = book[sheet]
+        if copy_as:
+            target = book.copy_worksheet(book[sheet])
+            target.title = copy_as
+            target["B2"] = 1
+            book.move_sheet(target, -(len(book.sheetnames) - 1))
+        target.sheet_state = state
+        book.save(path)
+    return breaks
+
+
 def on_return(file: str, change: Callable[[Path], None]) -> Callable[[Path], None]:
     return lambda data: change(_path(data, file))
 
@@ -243,6 +305,90 @@ CASES = [
           "Directorate '../../etc' cannot be used as a file name"),
     Case("unsafe directorate not read", set_cells(REGISTER, "Measures", D35="../../etc"), "../../etc.xlsx",
          "return not read: '../../etc.xlsx' cannot be used as a file or folder name"),
+    # Workbooks a reader must not be given: areas beyond the limits, XML that is not well-formed or unsafe
+    Case("value at the last cell", edit_part(HEALTH, "Performance", append_row(
+        '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>')),
+        f"{HEALTH}!Performance!XFD1048576", "beyond the 100,000 rows, 256 columns"),
+    Case("value far down", edit_part(HEALTH, "Finance", append_row('<row r="500000"><c r="A500000"><v>1</v></c></row>')),
+         f"{HEALTH}!Finance!A500000", "sheet's values reach 500,000 rows"),
+    Case("value far right", edit_part(ADULTS, "Performance", append_row('<row r="2"><c r="ZZ2"><v>1</v></c></row>')),
+         f"{ADULTS}!Performance!ZZ2", "702 columns"),
+    Case("area too large", edit_part(ADULTS, "Finance", append_row(
+        '<row r="90000"><c r="A90000"><v>1</v></c><c r="Z90000"><v>1</v></c></row>')),
+        f"{ADULTS}!Finance!Z90000", "2,000,000 cells"),
+    Case("latin-1 byte", edit_part(CHILDREN, "Performance", in_cell("E2", b'<is><t>caf\xe9</t></is>')),
+         f"{CHILDREN}!Performance", "sheet 'Performance' is not well-formed XML"),
+    Case("bare ampersand", edit_part(CHILDREN, "Performance", in_cell("E3", b"<is><t>A & B</t></is>")),
+         f"{CHILDREN}!Performance", "not well-formed XML"),
+    Case("undefined entity", edit_part(CHILDREN, "Finance", in_cell("A2", b"<is><t>&nbsp;</t></is>")),
+         f"{CHILDREN}!Finance", "undefined entity"),
+    Case("dtd in a sheet", edit_part(ADULTS, "Finance", lambda old: b'<!DOCTYPE x [<!ENTITY a "ha">]>' + old),
+         f"{ADULTS}!Finance", "declares entities or a DTD"),
+    Case("entities in shared strings", edit_part(HEALTH, "xl/workbook.xml", lambda old: old.replace(
+        b"<workbook", b'<!DOCTYPE w [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;">]><workbook', 1)),
+        HEALTH, "workbook part xl/workbook.xml declares entities or a DTD"),
+    Case("truncated sheet", edit_part(HEALTH, "Performance", lambda old: old[: len(old) // 2]),
+         f"{HEALTH}!Performance", "not well-formed XML"),
+    Case("truncated workbook part", edit_part(ADULTS, "xl/workbook.xml", lambda old: old[:-40]),
+         ADULTS, "workbook part xl/workbook.xml is not well-formed XML"),
+    Case("broken content types", edit_part(ADULTS, "[Content_Types].xml", lambda old: old + b"<extra>"),
+         ADULTS, "workbook part [Content_Types].xml is not well-formed XML"),
+    Case("encrypted entries", edit_part(CHILDREN, "Performance", lambda old: old, encrypt=True),
+         CHILDREN, "is encrypted"),
+    Case("sheet part missing", edit_part(HEALTH, "xl/_rels/workbook.xml.rels", lambda old: re.sub(
+        rb'Target="/?xl/worksheets/sheet2.xml"', b'Target="worksheets/nowhere.xml"', old)),
+        f"{HEALTH}!Performance", "sheet cannot be read"),
+    # Money and numbers no return can mean
+    Case("infinite budget", edit_part(CHILDREN, "Finance", in_cell("B2", b"<v>inf</v>")),
+         f"{CHILDREN}!Finance!B2", "Latest budget £m is inf, not within ±10,000 (£10bn)"),
+    Case("nan forecast", edit_part(CHILDREN, "Finance", in_cell("C2", b"<v>NaN</v>")),
+         f"{CHILDREN}!Finance!C2", "Forecast outturn £m is"),
+    typed("budget of 1e308", ADULTS, "Finance", "B2", 1e308, "Latest budget £m is 1e+308, not within ±10,000"),
+    typed("budget of 1e20", ADULTS, "Finance", "B3", 1e20, "Latest budget £m is 1e+20, not within ±10,000"),
+    typed("budget of 1e11", HEALTH, "Finance", "B2", 1e11, "Latest budget £m is 1e+11, not within ±10,000"),
+    typed("budget in pounds", HEALTH, "Finance", "C2", 33_400_000,
+          "Forecast outturn £m is 3.34e+07, not within ±10,000"),
+    typed("reserve beyond range", CORPORATE, "Reserves", "C2", -5e13, "Forecast movement £m is -5e+13"),
+    Case("lines adding past £92bn", set_cells(CHILDREN, "Finance", B2=9_999, C2=9_999, B3=9_999, C3=9_999,
+                                              B4=9_999, C4=9_999), f"{CHILDREN}!Finance!D2",
+         "Variance £m is"),
+    Case("infinite actual", edit_part(ADULTS, "Performance", in_cell("B2", b"<v>inf</v>")),
+         f"{ADULTS}!Performance!B2", "Actual is inf, not a finite number"),
+    typed("actual of 1e308", CHILDREN, "Performance", "B5", 1e308, "far out of line", "warning"),
+    # Text a return cannot hold as typed in Excel
+    # (Excel writes a control character as _x000B_; as a character reference it is not well-formed XML)
+    Case("vertical tab in commentary", edit_part(CHILDREN, "Performance", in_cell(
+        "E2", b"<is><t>Better._x000B_Much better.</t></is>")), f"{CHILDREN}!Performance!E2",
+        "Commentary: control characters (U+000B) removed", "warning"),
+    Case("nul in commentary", edit_part(CHILDREN, "Performance", in_cell("E2", b"<is><t>a_x0000_b</t></is>")),
+         f"{CHILDREN}!Performance!E2", "Commentary: control characters (U+0000) removed", "warning"),
+    Case("nul as a character reference", edit_part(CHILDREN, "Performance", in_cell(
+        "E3", b"<is><t>a&#0;b</t></is>")), f"{CHILDREN}!Performance", "reference to invalid character number"),
+    Case("control character in a service area", edit_part(HEALTH, "Finance", in_cell(
+        "A2", b"<is><t>Public_x0007_ health</t></is>")), f"{HEALTH}!Finance!A2",
+        "Service area: control characters (U+0007) removed", "warning"),
+    Case("commentary over Excel's limit", edit_part(CHILDREN, "Performance", in_cell(
+        "E2", b"<is><t>" + b"words " * 6_000 + b"</t></is>")), f"{CHILDREN}!Performance!E2",
+        "35,999 characters, cut to Excel's 32,767", "warning"),
+    # Hidden sheets are never read
+    Case("hidden copy before the real sheet", hide_sheet(CHILDREN, "Performance", copy_as="performance "),
+         f"{CHILDREN}!performance ", "sheet 'performance ' is hidden in Excel: not read", "warning"),
+    Case("only sheet hidden", hide_sheet(ADULTS, "Finance"), f"{ADULTS}!Finance",
+         "sheet 'Finance' is missing (a hidden sheet of that name is not read)"),
+    Case("only sheet very hidden", hide_sheet(HEALTH, "Performance", "veryHidden"), f"{HEALTH}!Performance",
+         "a hidden sheet of that name is not read"),
+    # Values in a month their measure is not due: listed, never dropped silently; a register's Due months
+    Case("value not due", set_cells(CHILDREN, "Performance", A12="OCC07.11", B12=58), f"{CHILDREN}!Performance!B12",
+         "OCC07.11 is quarterly and not due in July 2022: its Actual 58 is not rated", "warning"),
+    Case("rating not due", set_cells(CHILDREN, "Performance", A12="OCC07.11", C12="G"), f"{CHILDREN}!Performance!C12",
+         "OCC07.11 is quarterly and not due in July 2022: its Reported RAG 'G' is not used", "warning"),
+    Case("register due months unreadable", set_cells(REGISTER, "Measures", L1="Due months", L44="Jan, Mya, Sep"),
+         f"{REGISTER}!Measures!L44", "Due months 'Jan, Mya, Sep': 'Mya' is not a month"),
+    Case("due months leave a month out", set_cells(REGISTER, "Measures", L1="Due months", L44="Jan, May, Sep"),
+         f"{CHILDREN}!Performance!B11", "OCC07.10 is termly and not due in July 2022: its Actual 90.4 is not rated",
+         "warning"),
+    Case("due months add a month", set_cells(REGISTER, "Measures", L1="Due months", L45="Jul"),
+         f"{CHILDREN}!Performance!A12", "OCC07.11 is due in July 2022 but is not in the return"),
     # A workbook that is not any directorate's
     Case("stray workbook", copy_file(CHILDREN, "Childrens Services.xlsx"), "Childrens Services.xlsx",
          "workbook is not named after a directorate in the register; ignored", "warning"),

@@ -230,11 +230,11 @@ def test_a_zip_bomb_that_lies_about_its_size_is_refused(tmp_path):
 
 
 def test_a_true_zip_bomb_is_refused_before_it_is_unpacked(tmp_path, monkeypatch):
-    from briefing import workbook
-    monkeypatch.setattr(workbook, "MAX_UNCOMPRESSED_BYTES", 4 << 20)
+    from briefing import archive
+    monkeypatch.setattr(archive, "MAX_UNCOMPRESSED_BYTES", 4 << 20)
     path = tmp_path / "Public Health.xlsx"
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (5 << 20))
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("xl/worksheets/sheet1.xml", b"\0" * (5 << 20))
     with pytest.raises(ReturnError, match="it may be a zip bomb") as err:
         Workbook.open(path)
     assert err.value.problem.file == "Public Health.xlsx"

@@ -1,20 +1,23 @@
 """Validation: every broken return of the corpus reports its exact cell and message; clean data is clean."""
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from briefing import cli
+from briefing.document import build_briefing, check_parameters
 from briefing.params import load_settings
-from briefing.problems import ERROR, WARNING, Problem
+from briefing.problems import ERROR, WARNING, Problem, ReturnError
 from briefing.register import load_register
 from briefing.returns import available_periods, load_period
 from briefing.schemas import Rule, RuleSet, is_blank
 from briefing.validation import (RETURN_INVALID, earlier_returns, in_cell_order, one_per_cell, set_aside,
                                  validate_period, validated)
 from briefing.workbook import blank, error_cells
-from broken_returns import CASES, PERIOD, copy_data
+from broken_returns import CASES, PERIOD, REGISTER, copy_data
 
 
 @pytest.fixture(scope="module")
@@ -23,9 +26,9 @@ def clean_copy(tmp_path_factory):
     return copy_data(tmp_path_factory.mktemp("clean") / "data")
 
 
-def test_the_corpus_has_at_least_forty_cases_with_distinct_names():
+def test_the_corpus_has_at_least_eighty_cases_with_distinct_names():
     names = [case.name for case in CASES]
-    assert len(CASES) >= 40
+    assert len(CASES) >= 80
     assert len(set(names)) == len(names)
 
 
@@ -33,8 +36,16 @@ def test_the_corpus_copy_validates_clean(clean_copy):
     assert validate_period(load_settings(data_dir=str(clean_copy)), PERIOD) == []
 
 
+def _fingerprint(folder) -> dict:
+    """Every file under ``folder`` and the SHA-256 of its bytes."""
+    return {p.relative_to(folder): hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*") if p.is_file()}
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_each_broken_return_reports_its_cell_and_message(case, tmp_path):
+def test_each_broken_return_is_named_at_its_cell_and_the_briefing_is_still_built(case, tmp_path):
+    """The four things every broken return must give: the problem at its cell, with what would be right; the
+    briefing built from everything else (its tables and tables.xlsx, the problem in its Data quality sheet);
+    no input byte changed; no earlier good output touched."""
     data = copy_data(tmp_path / "data")
     case.breaks(data)
     problems = validate_period(load_settings(data_dir=str(data)), PERIOD)
@@ -45,6 +56,24 @@ def test_each_broken_return_reports_its_cell_and_message(case, tmp_path):
     assert first.severity == case.severity
     assert first.expected, "every problem says what would be right"
     assert len(at_cell) == 1, "one problem per cell"
+
+    out = tmp_path / "out"
+    earlier = out / "2022-06"
+    earlier.mkdir(parents=True)
+    (earlier / "briefing.html").write_text("<p>June's good briefing</p>")
+    inputs, outputs = _fingerprint(data), _fingerprint(out)
+    run = check_parameters(PERIOD, None, str(data), str(out / PERIOD), None)
+    if case.location == REGISTER:  # no register, no briefing: the run stops, naming it
+        with pytest.raises(ReturnError, match=case.message):
+            build_briefing(run)
+    else:
+        briefing = build_briefing(run)
+        tables = {table.key: table for table in briefing.tables()}
+        assert (tables["Data quality"].frame["Where"] == case.location).sum() == 1, "the briefing names it"
+        assert len(tables["Returns"].frame) == len(briefing.directorates) + 1
+        assert {p.name for p in briefing.save_outputs()} == {"tables.xlsx", "manifest.json"}
+    assert _fingerprint(data) == inputs, "no input byte changes"
+    assert {p: h for p, h in _fingerprint(out).items() if p.parts[0] != PERIOD} == outputs
 
 
 def test_each_break_is_found_only_where_the_case_says(tmp_path):

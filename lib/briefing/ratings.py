@@ -4,9 +4,12 @@ The rules, exactly as applied here (docs/ratings.md says the same in words):
 
 * Due periods: Monthly every month; Quarterly in June, September, December and
   March; Six-monthly in September and March; Annual in March; Termly at the
-  end of each school term (December, April, July). A measure not due is not
-  rated or counted. A measure due with no actual and no rating is "Not
-  reported", with the return's reason (or why none could be given).
+  end of each school term (December, April, July). The register's Due months,
+  where given, replace the frequency's months (a termly measure whose data
+  arrives after the term: Jan, May, Sep). A measure not due is not rated or
+  counted; a value reported for it is listed as a warning by validation. A
+  measure due with no actual and no rating is "Not reported", with the
+  return's reason (or why none could be given).
 * Polarity and tolerance: Green when the actual meets or beats the target;
   Amber when it misses by no more than the amber tolerance (per cent of the
   target's size: the register's, else the default in params); Red beyond that.
@@ -64,13 +67,39 @@ def due_frequencies(period: str) -> set[str]:
     return {frequency for frequency, months in DUE_MONTHS.items() if month in months}
 
 
-def previous_due_period(frequency: str, period: str) -> str | None:
-    """The last period before ``period`` in which a measure of this frequency was due.
+def due_months(frequency: str, given: frozenset[int] | None = None) -> frozenset[int]:
+    """The months a measure is due: those the register's Due months give (``given``), else its frequency's.
+
+    Empty for an unknown frequency with no Due months: such a measure is never due.
+    """
+    return given if isinstance(given, frozenset) and given else DUE_MONTHS.get(frequency, frozenset())
+
+
+def due_months_of(measures: pd.DataFrame) -> pd.Series:
+    """``due_months`` of each row of a table of measures (the register, or rated rows built from it).
+
+    A table without ``due_month_numbers`` (one not read from a register) has
+    its frequencies' months.
+    """
+    given = measures["due_month_numbers"].tolist() if "due_month_numbers" in measures else [None] * len(measures)
+    return pd.Series([due_months(f, g) for f, g in zip(measures["frequency"].tolist(), given)],
+                     index=measures.index, dtype=object)
+
+
+def is_due(measures: pd.DataFrame, period: str) -> pd.Series:
+    """Whether each measure is due in ``period``, by its due months (``due_months_of``)."""
+    month = parse_period(period)[1]
+    return due_months_of(measures).map(lambda months: month in months).astype(bool)
+
+
+def previous_due_period(frequency: str, period: str, given: frozenset[int] | None = None) -> str | None:
+    """The last period before ``period`` in which a measure of this frequency (or these Due months,
+    ``given``) was due.
 
     A quarterly measure's is three months back, an annual one's twelve; None
-    for an unknown frequency.
+    for an unknown frequency without Due months.
     """
-    months = DUE_MONTHS.get(frequency)
+    months = due_months(frequency, given)
     if not months:
         return None
     return next(p for p in (shift(period, -k) for k in range(1, 13)) if parse_period(p)[1] in months)
@@ -233,7 +262,7 @@ def rate_periods(periods: list[tuple], default_tolerance_pct: float) -> pd.DataF
 def _due_and_reported(register: pd.DataFrame, performance: pd.DataFrame, period: str,
                       invalid: dict[str, str]) -> pd.DataFrame:
     """The register's measures due in ``period``, each with what the period's returns reported for it."""
-    due = register[register["frequency"].isin(due_frequencies(period))]
+    due = register[is_due(register, period)]
     due = due.assign(_key=measure_keys(due["measure_id"])).drop_duplicates("_key")
     owners = due.set_index("_key")["directorate"]
     reported = reported_rows(performance, owners)
@@ -284,7 +313,7 @@ def add_direction_of_travel(history: pd.DataFrame) -> pd.DataFrame:
     actual is compared as a share of the period's target, since a year-to-date figure grows whatever happens. A
     change of no more than 1% of the previous value is "Stable"; otherwise "Improving" or "Deteriorating" by
     polarity. Adds ``previous_actual`` (the last value reported before), ``previous_period`` (the measure's
-    previous due period, by its frequency) and ``previous_rag`` (its status then; blank when that period is not
+    previous due period, by its due months) and ``previous_rag`` (its status then; blank when that period is not
     in ``history`` or the measure was not rated then).
     """
     history = history.sort_values(["measure_id", "period"], kind="stable").copy()
@@ -304,10 +333,10 @@ def add_direction_of_travel(history: pd.DataFrame) -> pd.DataFrame:
     usable = change.notna() & history["polarity"].isin(["Higher is better", "Lower is better"])
     history["direction"] = np.where(usable, direction, "")
 
-    pairs = pd.MultiIndex.from_arrays([history["frequency"], history["period"]])
-    distinct = pairs.unique()
-    previous_periods = pd.Series([previous_due_period(f, p) for f, p in distinct], index=distinct, dtype="object")
-    history["previous_period"] = previous_periods.reindex(pairs).to_numpy()
+    keys = list(zip(history["frequency"], history["period"], due_months_of(history)))
+    previous_periods = {key: previous_due_period(*key) for key in set(keys)}
+    history["previous_period"] = pd.Series([previous_periods[key] for key in keys], index=history.index,
+                                           dtype="object")
     status = history.set_index(["measure_id", "period"])["rag"]
     status = status[~status.index.duplicated()]
     history["previous_rag"] = status.reindex(

@@ -1,14 +1,15 @@
 """The measure register: what each measure is, who owns it, and how it is rated."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 
-from .periods import financial_year
+from .periods import MONTH_NAMES, financial_year
 from .problems import Problem, ReturnError
 from .readcache import ReadCache, read_through
-from .workbook import Column, SheetSpec, Workbook, read_sheet
+from .workbook import Column, SheetSpec, Workbook, blank, read_sheet
 
 FREQUENCIES = ("Monthly", "Quarterly", "Termly", "Six-monthly", "Annual")
 POLARITIES = ("Higher is better", "Lower is better", "Monitoring only")
@@ -25,7 +26,10 @@ MEASURES = SheetSpec("Measures", (
     Column("target", "Target", kind="any"),
     Column("amber_tolerance", "Amber tolerance", kind="number", required=False),
     Column("cumulative", "Cumulative", required=False),
+    Column("due_months", "Due months", required=False),
 ))
+# Words a Due months entry may join its months with ("Jan, May and Sep"), beside commas and spaces.
+_MONTH_JOINERS = {"and", "&"}
 
 
 def register_path(data_dir: Path, period: str) -> Path:
@@ -39,8 +43,11 @@ def load_register(data_dir: Path, period: str, problems: list[Problem] | None = 
 
     Adds ``target_value`` (the numeric target, NaN for a text target),
     ``judgement`` (a text target, rated by the director's Reported RAG) and
-    ``cumulative`` as a boolean. Raises ReturnError when the register cannot be
-    used at all; per-row problems go to ``problems``. ``cache``: see ``readcache``.
+    ``cumulative`` as a boolean, and ``due_month_numbers``: the months of a
+    readable Due months entry, None when it is blank or unreadable, so that
+    the frequency's months apply (``ratings.due_months``). Raises ReturnError
+    when the register cannot be used at all; per-row problems go to
+    ``problems``. ``cache``: see ``readcache``.
     """
     path = register_path(data_dir, period)
     table, found = read_through(cache, path, "register", lambda: _read_register(path))
@@ -69,12 +76,44 @@ def _read_register(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
     table["judgement"] = table["target"].map(lambda v: isinstance(v, str) and bool(v.strip())) \
         & (table["polarity"] != "Monitoring only")
     table["target_text"] = table["target"].map(_target_text)
+    table["due_month_numbers"] = table["due_months"].map(_readable_due_months).astype(object)
     return table.reset_index(drop=True), problems
 
 
 def _canonical(allowed: tuple[str, ...]):
     lookup = {a.casefold(): a for a in allowed}
     return lambda v: lookup.get(str(v).strip().casefold(), v) if v is not None else v
+
+
+def read_due_months(text) -> tuple[frozenset[int], list[str]]:
+    """The months (1–12) a Due months entry names, and its words that name no month.
+
+    Months are written as names, whole or cut to three letters or more
+    (``Jan, May, Sep``, ``january may september``, ``Sept``), in any case,
+    separated by commas, semicolons, spaces or "and". A blank entry names none.
+    """
+    words = [w.strip(".") for w in re.split(r"[,;\s]+", "" if blank(text) else str(text))]
+    words = [w for w in words if w and w.casefold() not in _MONTH_JOINERS]
+    months = {w: _month_number(w) for w in words}
+    return frozenset(m for m in months.values() if m), [w for w, m in months.items() if not m]
+
+
+def _month_number(word: str) -> int | None:
+    """The month (1–12) a word names, whole or by its first three letters or more; None for any other word."""
+    folded = word.casefold()
+    return next((i for i, name in enumerate(MONTH_NAMES, 1) if len(folded) >= 3
+                 and name.casefold().startswith(folded)), None)
+
+
+def _readable_due_months(text) -> frozenset[int] | None:
+    """The months of a Due months entry, or None when it is blank or has a word that is no month."""
+    months, unread = read_due_months(text)
+    return months if months and not unread else None
+
+
+def months_text(months) -> str:
+    """Month numbers as people list them, in calendar order: ``Apr, Jul, Dec``; "none" when there are none."""
+    return ", ".join(MONTH_NAMES[m - 1][:3] for m in sorted(months)) or "none"
 
 
 def _target_text(value) -> str:
@@ -87,7 +126,8 @@ def _target_text(value) -> str:
 
 def register_problems(register: pd.DataFrame) -> list[Problem]:
     """The register's own problems: duplicate IDs, unknown frequency or polarity, a rated measure with no
-    target, a directorate that cannot name a file (the rules are in ``schemas.register_rules``)."""
+    target, a directorate that cannot name a file, a Due months entry with a word that is no month (the
+    rules are in ``schemas.register_rules``)."""
     from .schemas import check_register
     return check_register(register)
 

@@ -25,7 +25,7 @@ from pandera.errors import SchemaErrors
 from .paths import UnsafePathError, safe_child
 from .problems import ERROR, WARNING, Problem
 from .ratings import AMBER, RED, outlook_word, rag_word
-from .register import FREQUENCIES, POLARITIES
+from .register import FREQUENCIES, POLARITIES, read_due_months
 from .workbook import SheetSpec, blank, missing
 
 
@@ -145,7 +145,8 @@ def _safe_name(name) -> bool:
 @cache
 def register_rules() -> RuleSet:
     """The register's own rules: IDs unique, frequency and polarity known, a target for every rated measure,
-    directorate names that can name a file, percentage targets on the 0–100 scale."""
+    directorate names that can name a file, percentage targets on the 0–100 scale, Due months that name
+    months."""
     return RuleSet("Measures", [
         Rule("register id repeated", "measure_id", lambda s: ~s.str.strip().str.upper().duplicated(keep=False),
              "Measure ID {measure_id} appears more than once", "each Measure ID once"),
@@ -166,19 +167,28 @@ def register_rules() -> RuleSet:
              lambda t: ~(t["unit"].eq("%") & t["target_value"].gt(0) & t["target_value"].lt(1)),
              "Target {shown} looks like a fraction, but {measure_id}'s unit is % (on the 0–100 scale)",
              "{target_as_percent}", severity=WARNING, whole_row=True),
+        Rule("due months unknown", "due_months", lambda t: t["due_months_unread"].eq(""),
+             "Due months {shown}: {due_months_unread!r} is not a month", "month names such as 'Jan, May, Sep'",
+             whole_row=True),
     ])
 
 
 def check_register(register: pd.DataFrame) -> list[Problem]:
     """The register's own problems (``register_rules``), each at its cell of the register."""
     target_as_percent = register["target_value"].map(lambda v: number_text(v * 100))
-    return register_rules().problems(register.assign(target_as_percent=target_as_percent).reset_index(drop=True))
+    due_months_unread = register["due_months"].map(lambda text: next(iter(read_due_months(text)[1]), ""))
+    return register_rules().problems(register.assign(target_as_percent=target_as_percent,
+                                                     due_months_unread=due_months_unread).reset_index(drop=True))
 
 
 # The Performance sheet ----------------------------------------------------------------
 
 def _reports_something(t: pd.DataFrame) -> pd.Series:
     return _present(t["actual"]) | _present(t["reported_rag"]) | _present(t["not_reported_reason"])
+
+
+NOT_DUE_EXPECTED = ("report it in a month it is due ({due_shown}), or give the measure its due months in the "
+                    "register's Due months column")
 
 
 @cache
@@ -221,6 +231,9 @@ def performance_rules() -> RuleSet:
              lambda t: ~(t["status"].isin([RED, AMBER]) & is_blank(t["commentary"])),
              "{measure_id} is {status} but has no commentary", "commentary on why, and what is being done",
              severity=WARNING, whole_row=True),
+        Rule("actual not due", "actual", lambda t: ~(t["known"] & ~t["due"] & _present(t["actual"])),
+             "{measure_id} is {frequency_word} and not due in {month}: its Actual {shown} is not rated",
+             NOT_DUE_EXPECTED, severity=WARNING, whole_row=True),
         Rule("actual out of line", "actual",
              lambda t: ~(t["typical"].gt(0) & t["comparable"].gt(0)
                          & ~_near(t["comparable"], t["typical"], OUT_OF_LINE_FACTOR)),
@@ -228,6 +241,10 @@ def performance_rules() -> RuleSet:
              "(typically {typical_shown})",
              "a figure in line with earlier reports, or commentary explaining the change",
              severity=WARNING, whole_row=True),
+        Rule("rag not due", "reported_rag",
+             lambda t: ~(t["known"] & ~t["due"] & is_blank(t["actual"]) & _present(t["reported_rag"])),
+             "{measure_id} is {frequency_word} and not due in {month}: its Reported RAG {shown} is not used",
+             NOT_DUE_EXPECTED, severity=WARNING, whole_row=True),
     ])
 
 

@@ -14,7 +14,8 @@ Balances items, the funding arithmetic) and the policy:
   return is used as normal;
 * warnings (a Red measure without commentary, a figure out of line with its
   history, a percentage target typed as a fraction) are listed but change
-  nothing.
+  nothing; a value for a measure not due that month is a warning too, since
+  it is not rated and would otherwise vanish without a word.
 """
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ import pandas as pd
 from .params import Settings
 from .periods import label, months_elapsed
 from .problems import ERROR, RETURN_INVALID, Problem, ReturnError
-from .ratings import due_frequencies, measure_keys, numeric_actuals, rate_measures
-from .register import load_register, register_problems
+from .ratings import due_months_of, is_due, measure_keys, numeric_actuals, rate_measures
+from .register import load_register, months_text, register_problems
 from .returns import CORPORATE, CORPORATE_SHEETS, DIRECTORATE_SHEETS, PeriodReturns, available_periods, \
     history_periods, load_period
 from .schemas import cell_of, due_measure_rules, millions_text, money_rules, number_text, performance_rules, \
@@ -92,9 +93,10 @@ def return_problems(register: pd.DataFrame, returns: PeriodReturns, history: dic
 def performance_context(register: pd.DataFrame, returns: PeriodReturns, history: dict[str, PeriodReturns],
                         tolerance_pct: float) -> pd.DataFrame:
     """The period's Performance rows with what the rules compare them with: from the register (``known``,
-    ``owner``, ``due``, ``judgement``, ``is_percent``, ``target_value``), the actual as a number and on the
-    other scale (``actual_value``, ``scaled_shown``), the other cells reporting it (``also``), its rating
-    this period (``status``) and its history (``comparable``, ``typical``, ``reports``: ``history_context``)."""
+    ``owner``, ``due``, with ``frequency_word`` and ``due_shown`` to say when it is due, ``judgement``,
+    ``is_percent``, ``target_value``), the actual as a number and on the other scale (``actual_value``,
+    ``scaled_shown``), the other cells reporting it (``also``), its rating this period (``status``) and its
+    history (``comparable``, ``typical``, ``reports``: ``history_context``)."""
     table = returns.performance.reset_index(drop=True)
     key = measure_keys(table["measure_id"])
     measures = register.assign(key=measure_keys(register["measure_id"])).drop_duplicates("key").set_index("key")
@@ -105,7 +107,9 @@ def performance_context(register: pd.DataFrame, returns: PeriodReturns, history:
     rated = rate_measures(register, table, period, tolerance_pct, returns.invalid)
     table = table.assign(
         known=key.isin(measures.index), owner=key.map(measures["directorate"]).astype(object),
-        due=key.map(measures["frequency"]).isin(due_frequencies(period)),
+        due=key.isin(measures.index[is_due(measures, period)]),
+        frequency_word=key.map(measures["frequency"]).map(lambda f: str(f).lower()).astype(object),
+        due_shown=key.map(due_months_of(measures).map(months_text)).astype(object),
         judgement=key.map(measures["judgement"]).fillna(False).astype(bool),
         is_percent=key.map(measures["unit"]).map(lambda u: isinstance(u, str) and u.strip() == "%").astype(bool),
         target_value=target, target_shown=target.map(number_text), actual_value=actual,
@@ -167,7 +171,7 @@ def due_measures(register: pd.DataFrame, returns: PeriodReturns) -> pd.DataFrame
     whether its directorate's return could not be used (already reported).
     """
     period = returns.period
-    due = register[register["frequency"].isin(due_frequencies(period))]
+    due = register[is_due(register, period)]
     due = due.assign(key=measure_keys(due["measure_id"])).drop_duplicates("key")
     performance = returns.performance
     reported = set(measure_keys(performance["measure_id"]))

@@ -6,25 +6,20 @@ cell it came from so any figure in a briefing can be traced back to it.
 """
 from __future__ import annotations
 
+import math
 import re
-import zipfile
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from defusedxml import DefusedXmlException
 from python_calamine import CalamineWorkbook
 
+from .archive import ArchiveError, ExcelError, error_cells, inspect  # noqa: F401 - error_cells: the tests' too
 from .money import pence_column
-from .problems import ERROR, Problem, ReturnError
+from .problems import ERROR, WARNING, Problem, ReturnError
 from .words import plural
-
-MB = 1024 * 1024
-MAX_WORKBOOK_BYTES = 20 * MB
-MAX_UNCOMPRESSED_BYTES = 200 * MB
-
 
 def column_letter(index: int) -> str:
     """Excel column letters for a 0-based column index (0 → A, 27 → AB)."""
@@ -34,96 +29,6 @@ def column_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
-
-
-def column_index(letters: str) -> int:
-    """The 0-based column index of Excel column letters (A → 0, AB → 27): ``column_letter`` reversed."""
-    index = 0
-    for char in letters:
-        index = index * 26 + ord(char) - 64
-    return index - 1
-
-
-@dataclass(frozen=True)
-class ExcelError:
-    """A cell holding an Excel error (``#DIV/0!``, ``#REF!``, ``#N/A`` …) rather than a value.
-
-    calamine reads such a cell as blank, which would pass a broken formula off
-    as a figure not reported; ``Workbook.rows`` puts one of these in its place
-    so the reader can say which cell is broken and how.
-    """
-
-    code: str
-
-    def __str__(self) -> str:
-        return self.code
-
-
-_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*\bt="e"[^>]*>')
-_CELL_REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
-_CELL_VALUE = re.compile(rb'\s*(?:<(?:\w+:)?f\b[^>]*/>|<(?:\w+:)?f\b[^>]*>[^<]*</(?:\w+:)?f>)?\s*'
-                         rb'<(?:\w+:)?v>([^<]*)</')
-
-
-def error_cells(sheet_xml: bytes) -> dict[tuple[int, int], ExcelError]:
-    """Every cell of a worksheet's XML whose type is an error (``t="e"``), by 0-based (row, column)."""
-    found = {}
-    for match in _ERROR_CELL.finditer(sheet_xml):
-        ref = _CELL_REF.search(match.group(0))
-        value = _CELL_VALUE.match(sheet_xml, match.end())
-        if ref and value:
-            position = (int(ref.group(2)) - 1, column_index(ref.group(1).decode()))
-            found[position] = ExcelError(value.group(1).decode("utf-8", "replace").strip() or "#ERROR")
-    return found
-
-
-def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Each sheet's name → the path of its XML in the archive, from the workbook and its relationships.
-
-    Empty when the workbook is not laid out the usual way (its error cells then
-    read as blank, as calamine reads them); XML that defusedxml finds unsafe raises.
-    """
-    from defusedxml.ElementTree import ParseError, fromstring
-
-    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-    try:
-        relationships = fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        workbook = fromstring(archive.read("xl/workbook.xml"))
-    except (KeyError, ParseError):
-        return {}
-    targets = {r.get("Id"): r.get("Target", "") for r in relationships}
-    paths = {}
-    for sheet in workbook.iter(f"{main}sheet"):
-        target = targets.get(sheet.get(f"{rel}id"), "")
-        paths[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return paths
-
-
-def _scan_archive(archive: zipfile.ZipFile, limit: int) -> tuple[int, dict[str, bytes]]:
-    """Inflate every member, counting the bytes really produced (sizes in the headers can lie).
-
-    Stops as soon as ``limit`` is passed, so a zip bomb costs no more than the
-    limit to refuse, in time and (reading in chunks) in memory. Returns the
-    total and the XML of each worksheet that holds an error cell. A member
-    whose data does not match its header fails its CRC check and raises
-    ``zipfile.BadZipFile``.
-    """
-    total = 0
-    flagged = []
-    for info in archive.infolist():
-        worksheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
-        tail = b""
-        with archive.open(info) as member:
-            while chunk := member.read(1 << 20):
-                total += len(chunk)
-                if total > limit:
-                    return total, {}
-                if worksheet and info.filename not in flagged:
-                    if b't="e"' in tail + chunk:
-                        flagged.append(info.filename)
-                    tail = chunk[-8:]
-    return total, {name: archive.read(name) for name in flagged}
 
 
 def normalise_header(text) -> str:
@@ -163,59 +68,38 @@ class Workbook:
     label: str
     book: CalamineWorkbook = field(repr=False)
     errors: dict[str, dict[tuple[int, int], ExcelError]] = field(default_factory=dict, repr=False)
+    hidden: set[str] = field(default_factory=set)  # sheets hidden in Excel: never read
 
     @classmethod
     def open(cls, path: Path, label: str | None = None) -> "Workbook":
-        """Open ``path`` after refusing what is not a safe, real .xlsx workbook."""
+        """Open ``path`` once it has passed ``archive.inspect``: a safe .xlsx within every limit."""
         path = Path(path)
         label = label or path.name
-
-        def fail(message: str, expected: str = "") -> ReturnError:
-            return ReturnError(Problem(ERROR, label, None, None, message, expected))
-
-        if not path.is_file():
-            raise fail("file not found", f"a workbook named {label!r}")
-        size = path.stat().st_size
-        if size > MAX_WORKBOOK_BYTES:
-            raise fail(f"workbook is {size / MB:.1f} MB, over the {MAX_WORKBOOK_BYTES / MB:.0f} MB limit",
-                       "an ordinary return, without embedded pictures or files")
-        with path.open("rb") as handle:
-            magic = handle.read(8)
-        if magic.startswith(b"\xd0\xcf\x11\xe0"):
-            if "EncryptedPackage".encode("utf-16-le") in path.read_bytes():
-                raise fail("workbook is password-protected", "the workbook saved without a password")
-            raise fail("file is an old .xls workbook",
-                       "an .xlsx workbook (File > Save As > Excel Workbook)")
-        if not magic.startswith(b"PK"):
-            raise fail("file is not an Excel workbook (it may be a CSV or text file renamed .xlsx)",
-                       "an .xlsx workbook")
         try:
-            with zipfile.ZipFile(path) as archive:
-                unpacked, flagged = _scan_archive(archive, MAX_UNCOMPRESSED_BYTES)
-                sheets = _sheet_paths(archive) if flagged else {}
-        except DefusedXmlException:
-            raise fail("workbook's XML declares entities or a DTD (refused as unsafe)",
-                       "a workbook saved by Excel") from None
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError):
-            raise fail("workbook is corrupt (not a readable .xlsx archive)", "an .xlsx workbook") from None
-        if unpacked > MAX_UNCOMPRESSED_BYTES:
-            raise fail(f"workbook unpacks to more than {MAX_UNCOMPRESSED_BYTES / MB:.0f} MB "
-                       f"(refused as unsafe: it may be a zip bomb)", "an ordinary .xlsx return")
-        try:
+            inspected = inspect(path)
             book = CalamineWorkbook.from_path(str(path))
-        except Exception as exc:  # calamine raises several unrelated types for a bad file
-            raise fail(f"workbook cannot be read ({type(exc).__name__}: {exc})", "an .xlsx workbook") from None
-        errors = {name: error_cells(flagged[xml]) for name, xml in sheets.items() if xml in flagged}
-        return cls(path, label, book, errors)
+        except ArchiveError as err:
+            raise ReturnError(Problem(ERROR, label, err.sheet, err.cell, err.message, err.expected)) from None
+        except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types for a bad file
+            raise ReturnError(Problem(ERROR, label, None, None, f"workbook cannot be read ({type(exc).__name__}: "
+                                      f"{exc})", "an .xlsx workbook")) from None
+        return cls(path, label, book, inspected.errors, inspected.hidden)
+
+    def sheets_named(self, wanted: str) -> list[str]:
+        """The real names of the sheets named ``wanted``, matched ignoring case and spaces, hidden ones too."""
+        return [name for name in self.book.sheet_names if normalise_header(name) == normalise_header(wanted)]
 
     def find_sheet(self, wanted: str) -> str | None:
-        """The sheet's real name, matched ignoring case and spaces; None when absent."""
-        return next((name for name in self.book.sheet_names if normalise_header(name) == normalise_header(wanted)),
-                    None)
+        """The visible sheet named ``wanted`` (ignoring case and spaces); None when there is none. A hidden
+        sheet is never read: its figures are not the ones the return shows."""
+        return next((name for name in self.sheets_named(wanted) if name not in self.hidden), None)
 
     def rows(self, sheet: str) -> list[list]:
         """Every cell of ``sheet`` from A1, as Python values ('' for blank, ``ExcelError`` for an error)."""
-        rows = self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        try:
+            rows = self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types for a bad sheet
+            raise ArchiveError(f"sheet cannot be read ({type(exc).__name__}: {exc})", sheet=sheet) from None
         for (row, column), error in self.errors.get(sheet, {}).items():
             if row < len(rows) and column < len(rows[row]):
                 rows[row][column] = error
@@ -249,12 +133,21 @@ def read_sheet(book: Workbook, spec: SheetSpec, problems: list[Problem]) -> pd.D
     (``_convert``), in row then column order, so any problems are recorded in that order.
     """
     sheet = book.find_sheet(spec.sheet)
+    hidden = [name for name in book.sheets_named(spec.sheet) if name in book.hidden]
+    for name in hidden if sheet is not None else []:
+        problems.append(Problem(WARNING, book.label, name, None, f"sheet '{name}' is hidden in Excel: not read",
+                                "the return's figures on its visible sheet (unhide this sheet, or delete it)"))
     if sheet is None:
         if spec.required:
-            problems.append(Problem(ERROR, book.label, spec.sheet, None, f"sheet '{spec.sheet}' is missing",
+            problems.append(Problem(ERROR, book.label, spec.sheet, None, f"sheet '{spec.sheet}' is missing"
+                                    + (" (a hidden sheet of that name is not read)" if hidden else ""),
                                     f"sheets {', '.join(book.book.sheet_names)} to include '{spec.sheet}'"))
         return None
-    rows = book.rows(sheet)
+    try:
+        rows = book.rows(sheet)
+    except ArchiveError as err:
+        problems.append(Problem(ERROR, book.label, sheet, None, err.message, err.expected))
+        return None
     header_index = next((i for i, r in enumerate(rows) if any(not blank(v) for v in r)), None)
     headers = [normalise_header(h) for h in rows[header_index]] if header_index is not None else []
     positions = {col.name: headers.index(normalise_header(col.header)) for col in spec.columns
@@ -279,9 +172,53 @@ def read_sheet(book: Workbook, spec: SheetSpec, problems: list[Problem]) -> pd.D
             continue
         value = _convert(cells[j][i], col, book.label, sheet, positions.get(col.name), start + i + 1, problems)
         values[i] = np.nan if value is None and values.dtype == np.float64 else value
+    for col, (values, _, _) in zip(spec.columns, read):
+        if col.name in positions:
+            _within_bounds(values, col, book.label, sheet, column_letter(positions[col.name]), start, problems)
     kept = ~np.logical_and.reduce([blanks for _, blanks, _ in read])
     letters = {name: column_letter(pos) for name, pos in positions.items()}
     return _table(book.label, sheet, start, letters, spec, [values[kept] for values, _, _ in read], kept)
+
+
+MAX_MILLIONS = 10_000  # £10bn: more than any council's whole budget, so a money cell beyond it is a mistake
+MAX_TEXT = 32_767  # characters: Excel's own limit for a cell, so a longer text was not typed in Excel
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # control characters, tabs and line breaks aside
+
+
+def _within_bounds(values: np.ndarray, col: Column, file: str, sheet: str, letter: str, start: int,
+                   problems: list[Problem]) -> None:
+    """Refuse, in place and each with its problem, what no return can mean: a money or number cell that is
+    not finite or (money) beyond ±``MAX_MILLIONS`` is an error and read as blank; text with control
+    characters (a pasted Word line break, a NUL) has them removed, text over ``MAX_TEXT`` is cut there, each
+    with a warning."""
+    def at(i) -> str:
+        return f"{letter}{start + int(i) + 1}"
+
+    if values.dtype == np.float64:
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isnan(values) & ~(np.abs(values) <= (MAX_MILLIONS if col.kind == "money" else np.inf))
+        for i in np.flatnonzero(bad):
+            limit = f"within ±{MAX_MILLIONS:,} (£10bn)" if col.kind == "money" else "a finite number"
+            problems.append(Problem(ERROR, file, sheet, at(i), f"{col.header} is {values[i]:g}, not {limit}",
+                                    "the figure in £m (33.4 for £33.4m)" if col.kind == "money" else "a number"))
+            values[i] = np.nan
+        return
+    for i in np.flatnonzero([isinstance(v, float) and not math.isfinite(v) for v in values]):
+        problems.append(Problem(ERROR, file, sheet, at(i), f"{col.header} is {values[i]:g}, not a finite number",
+                                "a number"))
+        values[i] = None
+    for i in np.flatnonzero([isinstance(v, str) and (len(v) > MAX_TEXT or CONTROL.search(v) is not None)
+                             for v in values]):
+        text, notes = values[i], []
+        if CONTROL.search(text):
+            codes = sorted({f"U+{ord(c):04X}" for c in CONTROL.findall(text)})
+            text, notes = CONTROL.sub("", text), [f"control characters ({', '.join(codes)}) removed"]
+        if len(text) > MAX_TEXT:
+            notes.append(f"{len(text):,} characters, cut to Excel's {MAX_TEXT:,}")
+            text = text[:MAX_TEXT]
+        problems.append(Problem(WARNING, file, sheet, at(i), f"{col.header}: {' and '.join(notes)}",
+                                "plain text as typed in Excel (line breaks are kept)"))
+        values[i] = text.strip() or None
 
 
 def _column_cells(rows: list[list], position: int | None, width: int) -> list:
