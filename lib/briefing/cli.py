@@ -4,12 +4,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from .paths import NOTEBOOKS_DIR, safe_child
-from .periods import PeriodError, period_range
-from .params import ParamsError, Settings, load_settings
+from .periods import PeriodError, check_comparison, period_range
+from .params import ParamsError, Settings, absolute_path, load_settings
 from .words import plural
 
 
@@ -21,7 +22,8 @@ def plan_period(period: str, settings: Settings, params_file: str | None, compar
     becomes a file name only after ``safe_child`` has refused anything that
     could leave the output folder. With no readable register only the
     corporate briefing is planned, and its failure says why. ``corporate_only``
-    (``--only corporate``) plans the corporate briefing alone.
+    (``--only corporate``) plans the corporate briefing alone. ``params_file`` must be
+    absolute: the notebooks' kernels work in notebooks/, not where the command was typed.
     """
     from .batch import Job
     from .index import document_title
@@ -71,16 +73,25 @@ def cmd_run(args) -> int:
     from .batch import run_jobs
     from .index import write_index
 
-    settings = load_settings(args.params, data_dir=args.data_dir, output_dir=args.output_dir)
+    params_file = str(absolute_path(args.params)) if args.params else None  # the kernels work in notebooks/
+    settings = load_settings(params_file, data_dir=args.data_dir, output_dir=args.output_dir)
+    unwritable = _unwritable(settings.output_dir)
+    if unwritable:
+        print(f"briefing: cannot write to {settings.output_dir}: {unwritable}", file=sys.stderr)
+        return 2
     corporate_only = args.only == "corporate"
     periods: list[str] = []
 
     def plan() -> list:
         """The periods and their documents, worked out while the kernels start (see ``batch.run_jobs``)."""
         periods.extend(_periods(args, settings))
+        compare_to = args.compare_to or settings.compare_to
+        if compare_to:
+            for period in periods:
+                check_comparison(period, compare_to)
         if args.strict and not strict_check(settings, periods):
             raise _Refused
-        return [job for period in periods for job in plan_period(period, settings, args.params, args.compare_to,
+        return [job for period in periods for job in plan_period(period, settings, params_file, args.compare_to,
                                                                  settings.output_dir, corporate_only)]
 
     workers = args.jobs or os.cpu_count() or 1
@@ -90,7 +101,7 @@ def cmd_run(args) -> int:
     try:
         results = run_jobs(plan, workers=workers, fresh_kernel=args.fresh_kernel, fail_fast=args.fail_fast,
                            progress=not args.no_progress and sys.stderr.isatty(),
-                           prepare=_preparer(args.params, str(settings.data_dir), args.compare_to))
+                           prepare=_preparer(params_file, str(settings.data_dir), args.compare_to))
     except _Refused:
         return 1
     except KeyboardInterrupt:  # Ctrl-C: the kernels and workers are stopped by now, nothing half-written published
@@ -98,7 +109,7 @@ def cmd_run(args) -> int:
               "(a briefing that was being rebuilt keeps its previous version).", file=sys.stderr)
         return 130
     elapsed = time.perf_counter() - started
-    write_index(settings.output_dir, settings.council)
+    write_index(settings.output_dir, settings.council, settings.data_dir)
     failed = [r for r in results if not r.ok]
     for result in results:
         if result.ok:
@@ -108,6 +119,18 @@ def cmd_run(args) -> int:
     print(f"{len(results) - len(failed)} built, {len(failed)} failed, in {elapsed:.1f} s "
           f"({plural(len(periods), 'period')})")
     return 1 if failed else 0
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why ``folder`` cannot be written, or None if it can: found out before any kernel starts, rather than
+    from every document failing after its notebook has run, by writing a file in it or, while it does not
+    exist yet, in the folder it will be made in (so a run refused later leaves no empty folder behind)."""
+    nearest = next(path for path in (folder, *folder.parents) if path.exists())
+    try:
+        with tempfile.NamedTemporaryFile(dir=nearest, prefix=".briefing-check-"):
+            return None
+    except OSError as err:
+        return err.strerror or str(err)
 
 
 def _preparer(params_file: str | None, data_dir: str, compare_to: str | None):
@@ -160,21 +183,35 @@ def cmd_validate(args) -> int:
     return 1 if errors else 0
 
 
+def _documents_at_once(text: str) -> int:
+    """``--jobs``: a whole number of 1 or more (anything else is a usage error, reported by argparse)."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, not {text!r}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="briefing", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     def common(sub):
-        sub.add_argument("--data-dir", help="folder holding register/ and returns/ (default: params)")
-        sub.add_argument("--params", help="a parameter file overriding params/default.yaml")
+        sub.add_argument("--data-dir", help="folder holding register/ and returns/, relative to the current "
+                                            "folder (default: params)")
+        sub.add_argument("--params", help="a parameter file overriding params/default.yaml; relative paths in "
+                                          "it are read from its own folder")
 
     run = commands.add_parser("run", help="build the briefings of one period, a range, or the latest")
     run.add_argument("periods", nargs="*", help="2022-07, or a range 2022-04..2023-03")
     run.add_argument("--latest", action="store_true", help="the newest period with returns")
     common(run)
-    run.add_argument("--output-dir", help="where output/<period>/ folders go (default: params)")
+    run.add_argument("--output-dir", help="where the <period>/ folders go, relative to the current folder "
+                                          "(default: params)")
     run.add_argument("--compare-to", help="the period to compare with (default: the previous month with returns)")
-    run.add_argument("--jobs", type=int, help="documents built at once (default: number of cores)")
+    run.add_argument("--jobs", type=_documents_at_once, help="documents built at once (default: number of cores)")
     run.add_argument("--fail-fast", action="store_true", help="stop at the first failed document")
     run.add_argument("--fresh-kernel", action="store_true", help="start a new kernel for every document (slower)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")

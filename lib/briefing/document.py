@@ -19,7 +19,7 @@ from . import checks, finance, finance_tables, performance, performance_tables
 from .manifest import build_manifest, write_manifest
 from .money import format_millions, pct_text
 from .params import Settings, load_settings
-from .periods import financial_year, label, parse_period
+from .periods import check_comparison, financial_year, label, parse_period
 from .problems import Problem, ReturnError
 from .ratings import RED, add_direction_of_travel, rate_periods
 from .register import load_register, register_path, register_problems
@@ -71,8 +71,8 @@ def check_parameters(period: str, compare_to: str | None = None, data_dir: str |
     if compare_to is None:
         earlier = [p for p in periods if p < period]
         compare_to = earlier[-1] if earlier else None
-    elif compare_to not in periods:
-        parse_period(compare_to)
+    else:
+        check_comparison(period, compare_to)
     out = Path(output_dir) if output_dir else settings.output_dir / period
     return Run(settings, period, compare_to, out)
 

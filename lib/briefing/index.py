@@ -7,6 +7,8 @@ from urllib.parse import quote
 
 from .outputs import write_text
 from .periods import is_period, label
+from .problems import ReturnError
+from .register import register_directorates
 
 _STYLE = (Path(__file__).resolve().parent / "templates" / "briefing" / "style.css")
 
@@ -18,8 +20,9 @@ def document_title(council: str, period: str, directorate: str | None = None) ->
     return f"{council}: {kind}, {label(period)}"
 
 
-def write_index(output_dir: Path, council: str) -> Path:
-    """List every ``<period>/briefing.html`` under ``output_dir``, newest first."""
+def write_index(output_dir: Path, council: str, data_dir: Path) -> Path:
+    """List every ``<period>/briefing.html`` under ``output_dir``, newest first, with the briefings of the
+    directorates in that period's register (in ``data_dir``)."""
     output_dir = Path(output_dir)
     periods = sorted((p.name for p in output_dir.iterdir() if p.is_dir() and is_period(p.name)
                       and (p / "briefing.html").exists()), reverse=True) if output_dir.is_dir() else []
@@ -29,7 +32,7 @@ def write_index(output_dir: Path, council: str) -> Path:
         links = [f'<li><a href="{period}/briefing.html">Corporate briefing, {name}</a></li>']
         if (output_dir / period / "tables.xlsx").exists():
             links.append(f'<li><a href="{period}/tables.xlsx">Tables (Excel workbook), {name}</a></li>')
-        directorates = sorted((output_dir / period / "directorates").glob("*.html"))
+        directorates = _directorate_briefings(output_dir / period / "directorates", data_dir, period)
         sub = "".join(f'<li><a href="{period}/directorates/{html.escape(quote(d.name))}">'
                       f"{html.escape(d.stem)}, {name}</a></li>" for d in directorates)
         if sub:
@@ -43,3 +46,16 @@ def write_index(output_dir: Path, council: str) -> Path:
             f"<title>{html.escape(title)}</title>\n<style>\n{_STYLE.read_text(encoding='utf-8')}</style>\n</head>\n"
             f'<body>\n<main id="main">\n<h1>{html.escape(title)}</h1>\n{body}\n</main>\n</body>\n</html>\n')
     return write_text(output_dir / "index.html", page)
+
+
+def _directorate_briefings(folder: Path, data_dir: Path, period: str) -> list[Path]:
+    """The briefings in ``folder`` of the directorates the period's register names, by name.
+
+    A directorate renamed or dropped leaves its old briefing in the folder (nothing a run writes is
+    deleted); the register says which are current. With no readable register, none is.
+    """
+    try:
+        current = set(register_directorates(data_dir, period))
+    except ReturnError:
+        return []
+    return sorted(path for path in folder.glob("*.html") if path.stem in current)

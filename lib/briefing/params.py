@@ -1,12 +1,13 @@
 """Run settings: ``params/default.yaml`` overlaid with a council's own file and the command line."""
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import yaml
 
-from .paths import DEFAULT_PARAMS, PROJ_ROOT
+from .paths import DATA_DIR, DEFAULT_PARAMS, OUTPUT_DIR
 from .periods import parse_period
 
 
@@ -19,8 +20,8 @@ class Settings:
     """Everything a run needs to know besides the period itself."""
 
     council: str = "Barsetshire County Council"
-    data_dir: Path = PROJ_ROOT / "data"
-    output_dir: Path = PROJ_ROOT / "output"
+    data_dir: Path = DATA_DIR
+    output_dir: Path = OUTPUT_DIR
     compare_to: str | None = None
     amber_tolerance_pct: float = 5.0
     finance_tolerance_pct: float = 2.0
@@ -32,40 +33,85 @@ class Settings:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
 
 
-def _resolve(path) -> Path:
+_FOLDERS = ("data_dir", "output_dir")
+_TOLERANCES = ("amber_tolerance_pct", "finance_tolerance_pct", "variance_check_m")
+
+
+def absolute_path(path: str | Path, base: Path | None = None) -> Path:
+    """``path`` made absolute: a relative one is read from ``base``, by default the working directory.
+
+    As with any command-line tool, a path typed on the command line is relative to where it was typed;
+    the batch hands absolute paths on to kernels that work in another folder.
+    """
     path = Path(path).expanduser()
-    return path if path.is_absolute() else PROJ_ROOT / path
+    return (path if path.is_absolute() else (base or Path.cwd()) / path).resolve()
 
 
 def load_settings(params_file: str | Path | None = None, **overrides) -> Settings:
     """Read the default parameters, then ``params_file``, then non-empty ``overrides``.
 
-    Unknown keys are refused so a typo in a council's file is caught, not ignored.
+    Relative folders in a parameter file are read from that file's own folder (``params/default.yaml``
+    says ``../data``), so a file means the same wherever it is used from; ``params_file`` and the
+    folders in ``overrides`` come from a command line or a notebook, and are read from the working
+    directory. Unknown keys are refused so a typo in a council's file is caught, not ignored.
     """
     values: dict = {}
-    for source in [s for s in (DEFAULT_PARAMS, params_file) if s is not None]:
-        source = _resolve(source)
-        if not source.is_file():
-            raise ParamsError(f"parameter file {source} does not exist")
-        loaded = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-        if not isinstance(loaded, dict):
-            raise ParamsError(f"{source}: expected 'key: value' lines")
-        values.update(loaded)
-    values.update({k: v for k, v in overrides.items() if v is not None})
+    for source in [DEFAULT_PARAMS] + ([absolute_path(params_file)] if params_file is not None else []):
+        values.update(_read_params_file(source))
+    values.update(_absolute_folders({k: v for k, v in overrides.items() if v is not None}, Path.cwd()))
     known = {f.name for f in fields(Settings)}
     unknown = sorted(set(values) - known)
     if unknown:
         raise ParamsError(f"unknown parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-    for key in ("data_dir", "output_dir"):
-        if values.get(key) is not None:
-            values[key] = _resolve(values[key])
     if values.get("compare_to") is not None:
         values["compare_to"] = str(values["compare_to"])
         parse_period(values["compare_to"])
-    for key in ("amber_tolerance_pct", "finance_tolerance_pct", "variance_check_m"):
+    for key in _TOLERANCES:
         if values.get(key) is not None:
-            try:
-                values[key] = float(values[key])
-            except (TypeError, ValueError):
-                raise ParamsError(f"{key} must be a number, not {values[key]!r}") from None
+            values[key] = _tolerance(key, values[key])
+    if values.get("execution_timeout") is not None:
+        values["execution_timeout"] = _timeout(values["execution_timeout"])
     return Settings(**{k: v for k, v in values.items() if v is not None})
+
+
+def _read_params_file(source: Path) -> dict:
+    """The ``key: value`` lines of one parameter file, its folders made absolute from the file's folder."""
+    if not source.is_file():
+        raise ParamsError(f"parameter file {source} does not exist")
+    loaded = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    if not isinstance(loaded, dict):
+        raise ParamsError(f"{source}: expected 'key: value' lines")
+    return _absolute_folders(loaded, source.parent)
+
+
+def _absolute_folders(values: dict, base: Path) -> dict:
+    """``values`` with each folder among them made absolute from ``base``."""
+    folders = {key: values[key] for key in _FOLDERS if values.get(key) is not None}
+    for key, folder in folders.items():
+        if not isinstance(folder, (str, Path)):
+            raise ParamsError(f"{key} must be a folder such as ../data, not {folder!r}")
+    return {**values, **{key: absolute_path(folder, base) for key, folder in folders.items()}}
+
+
+def _tolerance(key: str, value) -> float:
+    """A tolerance as a number of 0 or more: a negative one would make every value miss, and NaN (which
+    compares false with everything) would make none do so, silently."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or number < 0:
+        raise ParamsError(f"{key} must be a number of 0 or more, not {value!r}")
+    return number
+
+
+def _timeout(value) -> int:
+    """``execution_timeout`` as a whole number of seconds, 1 or more: a timeout of 0 or less would give a
+    notebook no time or, at -1, no limit at all."""
+    try:
+        seconds = int(str(value))
+    except ValueError:
+        seconds = 0
+    if seconds < 1:
+        raise ParamsError(f"execution_timeout must be a whole number of seconds, 1 or more, not {value!r}")
+    return seconds

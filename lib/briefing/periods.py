@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# ASCII digits only, and nothing after the month (``$`` would let a trailing newline through).
+_PERIOD = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July",
                "August", "September", "October", "November", "December"]
 
@@ -18,7 +19,7 @@ def parse_period(period: str) -> tuple[int, int]:
     Periods come from the command line, parameter files and folder names, so a
     strict pattern is also what keeps ``../../etc`` out of the file system.
     """
-    match = _PERIOD.match(str(period))
+    match = _PERIOD.fullmatch(str(period))
     if not match:
         raise PeriodError(f"period {period!r} is not a month written YYYY-MM (e.g. 2022-07)")
     return int(match.group(1)), int(match.group(2))
@@ -26,7 +27,7 @@ def parse_period(period: str) -> tuple[int, int]:
 
 def is_period(text: str) -> bool:
     """True when ``text`` is a well-formed ``YYYY-MM`` period."""
-    return bool(_PERIOD.match(str(text)))
+    return bool(_PERIOD.fullmatch(str(text)))
 
 
 def shift(period: str, months: int) -> str:
@@ -34,6 +35,15 @@ def shift(period: str, months: int) -> str:
     year, month = parse_period(period)
     index = year * 12 + (month - 1) + months
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def check_comparison(period: str, compare_to: str) -> None:
+    """Refuse a ``compare_to`` that is not a month before ``period``: a briefing reports what changed since
+    an earlier report, and a later one would turn every change round."""
+    parse_period(compare_to)
+    if compare_to >= period:
+        raise PeriodError(f"cannot compare {period} with {compare_to}: the month to compare with must come "
+                          f"before it (e.g. {shift(period, -1)})")
 
 
 def financial_year(period: str) -> str:
