@@ -9,6 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from briefing import cli
 from briefing.document import build_briefing, check_parameters
+from briefing.readcache import ReadCache
 from briefing.params import load_settings
 from briefing.problems import ERROR, WARNING, Problem, ReturnError
 from briefing.register import load_register
@@ -48,7 +49,8 @@ def test_each_broken_return_is_named_at_its_cell_and_the_briefing_is_still_built
     no input byte changed; no earlier good output touched."""
     data = copy_data(tmp_path / "data")
     case.breaks(data)
-    problems = validate_period(load_settings(data_dir=str(data)), PERIOD)
+    cache = ReadCache()  # each return read once for the validation and the briefing
+    problems = validate_period(load_settings(data_dir=str(data)), PERIOD, cache)
     at_cell = [p for p in problems if p.location == case.location]
     assert at_cell, f"nothing reported at {case.location}; got:\n" + "\n".join(map(str, problems))
     first = at_cell[0]
@@ -65,9 +67,9 @@ def test_each_broken_return_is_named_at_its_cell_and_the_briefing_is_still_built
     run = check_parameters(PERIOD, None, str(data), str(out / PERIOD), None)
     if case.location == REGISTER:  # no register, no briefing: the run stops, naming it
         with pytest.raises(ReturnError, match=case.message):
-            build_briefing(run)
+            build_briefing(run, cache=cache)
     else:
-        briefing = build_briefing(run)
+        briefing = build_briefing(run, cache=cache)
         tables = {table.key: table for table in briefing.tables()}
         assert (tables["Data quality"].frame["Where"] == case.location).sum() == 1, "the briefing names it"
         assert len(tables["Returns"].frame) == len(briefing.directorates) + 1

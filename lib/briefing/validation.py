@@ -29,6 +29,7 @@ import pandas as pd
 from .params import Settings
 from .periods import label, months_elapsed
 from .problems import ERROR, RETURN_INVALID, Problem, ReturnError
+from .readcache import ReadCache
 from .ratings import due_months_of, is_due, measure_keys, numeric_actuals, rate_measures
 from .register import load_register, months_text, register_problems
 from .returns import CORPORATE, CORPORATE_SHEETS, DIRECTORATE_SHEETS, PeriodReturns, available_periods, \
@@ -41,25 +42,27 @@ FIGURE_SHEETS = {name: spec for name, spec in {**DIRECTORATE_SHEETS, **CORPORATE
                  if name != "performance"}
 
 
-def validate_period(settings: Settings, period: str) -> list[Problem]:
-    """Every problem in the register and the returns of ``period``, errors and warnings, in cell order."""
+def validate_period(settings: Settings, period: str, cache: ReadCache | None = None) -> list[Problem]:
+    """Every problem in the register and the returns of ``period``, errors and warnings, in cell order.
+    ``cache``: see ``readcache``."""
     problems: list[Problem] = []
     try:
-        register = load_register(settings.data_dir, period, problems)
+        register = load_register(settings.data_dir, period, problems, cache)
     except ReturnError as err:
         return [*problems, err.problem]
     problems += register_problems(register)
     directorates = list(dict.fromkeys(register["directorate"]))
-    returns = load_period(settings.data_dir, period, directorates)
-    history = earlier_returns(settings.data_dir, period, directorates)
+    returns = load_period(settings.data_dir, period, directorates, cache=cache)
+    history = earlier_returns(settings.data_dir, period, directorates, cache)
     return in_cell_order([*problems, *validated(register, returns, history, settings).problems])
 
 
-def earlier_returns(data_dir: Path, period: str, directorates: list[str]) -> dict[str, PeriodReturns]:
+def earlier_returns(data_dir: Path, period: str, directorates: list[str],
+                    cache: ReadCache | None = None) -> dict[str, PeriodReturns]:
     """The returns of the months before ``period`` that a briefing loads (``history_periods``) and that
     exist, oldest first: the history a figure is judged by (its measures; their money lines are not read)."""
     present = set(available_periods(data_dir))
-    return {p: load_period(data_dir, p, directorates, lines=False) for p in history_periods(period, None)
+    return {p: load_period(data_dir, p, directorates, lines=False, cache=cache) for p in history_periods(period, None)
             if p < period and p in present}
 
 
