@@ -235,10 +235,19 @@ def started_run(out, temporary=None):
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
                                env={**os.environ, **({"TMPDIR": str(temporary)} if temporary else {})},
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    def kernels() -> int:
+        """The command's kernels now; a process that ends while being looked at is not one."""
+        count = 0
+        for process in started.children(recursive=True):
+            try:
+                count += "ipykernel_launcher" in " ".join(process.cmdline())
+            except psutil.Error:
+                pass
+        return count
+
     started = psutil.Process(command.pid)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len([p for p in started.children(recursive=True)
-                                                if "ipykernel_launcher" in " ".join(p.cmdline())]) < 2:
+    deadline = time.monotonic() + 60  # a bound on waiting for a state, not an assertion on time
+    while time.monotonic() < deadline and kernels() < 2:
         time.sleep(0.2)
     family = started.children(recursive=True)
     assert len(family) >= 4, "two workers, each with its kernel"
