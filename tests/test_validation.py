@@ -17,7 +17,8 @@ from briefing.returns import available_periods, load_period
 from briefing.schemas import Rule, RuleSet, is_blank
 from briefing.validation import (RETURN_INVALID, earlier_returns, in_cell_order, one_per_cell, set_aside,
                                  validate_period, validated)
-from briefing.workbook import blank, error_cells
+from briefing.archive import error_cells
+from briefing.workbook import blank
 from broken_returns import CASES, PERIOD, REGISTER, copy_data
 
 

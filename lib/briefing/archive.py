@@ -176,14 +176,15 @@ _ROW = re.compile(rb"<(?:\w+:)?row\b")
 def _within_area(xml: bytes, sheet: str) -> None:
     """The sheet's values fit in ``MAX_ROWS`` × ``MAX_COLUMNS`` and ``MAX_CELLS``; else name the farthest cell."""
     cells = _VALUE_CELL.findall(xml)
-    refs = [(letters.decode(), int(row)) for letters, row in cells if letters]
-    rows = max(max((row for _, row in refs), default=0), len(_ROW.findall(xml)))
-    widest = max((letters for letters, _ in refs), key=lambda s: (len(s), s), default="")
-    columns = (column_index(widest) + 1 if widest else 0) + len(cells) - len(refs)
+    letters, numbers = zip(*cells) if cells else ((), ())  # a sheet's thousands of cells, taken column-wise
+    columns_used = {column_index(text.decode()) + 1 for text in set(letters) if text}
+    rows = max(max(map(int, filter(None, numbers)), default=0), len(_ROW.findall(xml)))
+    columns = max(columns_used, default=0) + letters.count(b"")
     if rows <= MAX_ROWS and columns <= MAX_COLUMNS and rows * columns <= MAX_CELLS:
         return
-    far = max(refs, key=lambda ref: (ref[1], len(ref[0]), ref[0]) if rows > MAX_ROWS else
-              (len(ref[0]), ref[0], ref[1]), default=None)
+    refs = [(text.decode(), int(number)) for text, number in cells if text]
+    far = max(refs, key=lambda ref: (ref[1], column_index(ref[0])) if rows > MAX_ROWS else
+              (column_index(ref[0]), ref[1]), default=None)
     raise ArchiveError(f"sheet's values reach {rows:,} rows and {columns:,} columns, beyond the "
                        f"{MAX_ROWS:,} rows, {MAX_COLUMNS} columns and {MAX_CELLS:,} cells a return may use",
                        "the return's own rows and columns only: delete the cells beyond them", sheet,

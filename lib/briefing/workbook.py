@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
-from .archive import ArchiveError, ExcelError, error_cells, inspect  # noqa: F401 - error_cells: the tests' too
+from .archive import ArchiveError, ExcelError, inspect
 from .money import pence_column
 from .problems import ERROR, WARNING, Problem, ReturnError
 from .words import plural
