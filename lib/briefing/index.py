@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .outputs import write_text
-from .periods import is_period, label
+from .periods import financial_year, is_period, label
 from .problems import ReturnError
 from .register import register_directorates
 
@@ -27,12 +27,17 @@ def write_index(output_dir: Path, council: str, data_dir: Path) -> Path:
     periods = sorted((p.name for p in output_dir.iterdir() if p.is_dir() and is_period(p.name)
                       and (p / "briefing.html").exists()), reverse=True) if output_dir.is_dir() else []
     items = []
+    current: dict[str, set[str]] = {}  # each financial year's register's directorates, read once
     for period in periods:
         name = html.escape(label(period))
         links = [f'<li><a href="{period}/briefing.html">Corporate briefing, {name}</a></li>']
         if (output_dir / period / "tables.xlsx").exists():
             links.append(f'<li><a href="{period}/tables.xlsx">Tables (Excel workbook), {name}</a></li>')
-        directorates = _directorate_briefings(output_dir / period / "directorates", data_dir, period)
+        year = financial_year(period)
+        if year not in current:
+            current[year] = _register_directorates(data_dir, period)
+        directorates = sorted(path for path in (output_dir / period / "directorates").glob("*.html")
+                              if path.stem in current[year])
         sub = "".join(f'<li><a href="{period}/directorates/{html.escape(quote(d.name))}">'
                       f"{html.escape(d.stem)}, {name}</a></li>" for d in directorates)
         if sub:
@@ -48,14 +53,10 @@ def write_index(output_dir: Path, council: str, data_dir: Path) -> Path:
     return write_text(output_dir / "index.html", page)
 
 
-def _directorate_briefings(folder: Path, data_dir: Path, period: str) -> list[Path]:
-    """The briefings in ``folder`` of the directorates the period's register names, by name.
-
-    A directorate renamed or dropped leaves its old briefing in the folder (nothing a run writes is
-    deleted); the register says which are current. With no readable register, none is.
-    """
+def _register_directorates(data_dir: Path, period: str) -> set[str]:
+    """The directorates the period's register names: a briefing of a directorate renamed or dropped stays in
+    its folder (nothing a run writes is deleted) but is not listed. With no readable register, none is."""
     try:
-        current = set(register_directorates(data_dir, period))
+        return set(register_directorates(data_dir, period))
     except ReturnError:
-        return []
-    return sorted(path for path in folder.glob("*.html") if path.stem in current)
+        return set()
