@@ -61,12 +61,6 @@ _NUMBER_TYPES = (int, float, np.integer, np.floating)
 _PUNCTUATION = " .,;:!-–—()[]'\""
 
 
-def due_frequencies(period: str) -> set[str]:
-    """The frequencies whose measures report in ``period``."""
-    month = parse_period(period)[1]
-    return {frequency for frequency, months in DUE_MONTHS.items() if month in months}
-
-
 def due_months(frequency: str, given: frozenset[int] | None = None) -> frozenset[int]:
     """The months a measure is due: those the register's Due months give (``given``), else its frequency's.
 
