@@ -45,7 +45,8 @@ def load_register(data_dir: Path, period: str, problems: list[Problem] | None = 
     ``judgement`` (a text target, rated by the director's Reported RAG) and
     ``cumulative`` as a boolean, and ``due_month_numbers``: the months of a
     readable Due months entry, None when it is blank or unreadable, so that
-    the frequency's months apply (``ratings.due_months``). Raises ReturnError
+    the frequency's months apply (``ratings.due_months``), with
+    ``due_months_unread``, its first word that is no month ("" if none). Raises ReturnError
     when the register cannot be used at all; per-row problems go to
     ``problems``. ``cache``: see ``readcache``.
     """
@@ -76,7 +77,10 @@ def _read_register(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
     table["judgement"] = table["target"].map(lambda v: isinstance(v, str) and bool(v.strip())) \
         & (table["polarity"] != "Monitoring only")
     table["target_text"] = table["target"].map(_target_text)
-    table["due_month_numbers"] = table["due_months"].map(_readable_due_months).astype(object)
+    due = [read_due_months(text) for text in table["due_months"].tolist()]  # each entry read once
+    table["due_month_numbers"] = pd.Series([months if months and not unread else None for months, unread in due],
+                                           index=table.index, dtype=object)
+    table["due_months_unread"] = [next(iter(unread), "") for _, unread in due]
     return table.reset_index(drop=True), problems
 
 
@@ -103,12 +107,6 @@ def _month_number(word: str) -> int | None:
     folded = word.casefold()
     return next((i for i, name in enumerate(MONTH_NAMES, 1) if len(folded) >= 3
                  and name.casefold().startswith(folded)), None)
-
-
-def _readable_due_months(text) -> frozenset[int] | None:
-    """The months of a Due months entry, or None when it is blank or has a word that is no month."""
-    months, unread = read_due_months(text)
-    return months if months and not unread else None
 
 
 def months_text(months) -> str:

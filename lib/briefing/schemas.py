@@ -25,7 +25,7 @@ from pandera.errors import SchemaErrors
 from .paths import UnsafePathError, safe_child
 from .problems import ERROR, WARNING, Problem
 from .ratings import AMBER, RED, outlook_word, rag_word
-from .register import FREQUENCIES, POLARITIES, read_due_months
+from .register import FREQUENCIES, POLARITIES
 from .workbook import SheetSpec, blank, missing
 
 
@@ -176,9 +176,7 @@ def register_rules() -> RuleSet:
 def check_register(register: pd.DataFrame) -> list[Problem]:
     """The register's own problems (``register_rules``), each at its cell of the register."""
     target_as_percent = register["target_value"].map(lambda v: number_text(v * 100))
-    due_months_unread = register["due_months"].map(lambda text: next(iter(read_due_months(text)[1]), ""))
-    return register_rules().problems(register.assign(target_as_percent=target_as_percent,
-                                                     due_months_unread=due_months_unread).reset_index(drop=True))
+    return register_rules().problems(register.assign(target_as_percent=target_as_percent).reset_index(drop=True))
 
 
 # The Performance sheet ----------------------------------------------------------------
