@@ -152,17 +152,19 @@ def rule_ratings(actual: pd.Series, target: pd.Series, polarity: pd.Series,
     The shortfall is how far the actual falls short of the target in the bad
     direction; Amber covers shortfalls up to ``tolerance_pct`` of the target's
     size (so a negative target has a band too, and a target of 0 none).
-    Comparisons are made on values rounded to 9 decimals so that a value typed
-    exactly on a boundary lands on the side the rules say.
+    A difference within a billionth of the boundary's size (at least 1e-9) is
+    float noise, not a shortfall, so that a value typed exactly on a boundary,
+    or worked out in Excel to land on it, falls on the side the rules say.
     """
     actual = pd.to_numeric(actual, errors="coerce").astype("float64").to_numpy()
     target = pd.to_numeric(target, errors="coerce").astype("float64").to_numpy()
     higher = (polarity == "Higher is better").to_numpy()
     lower = (polarity == "Lower is better").to_numpy()
-    shortfall = np.round(np.where(higher, target - actual, actual - target), 9)
-    band = np.round(np.abs(target) * tolerance_pct.astype("float64").to_numpy() / 100, 9)
+    shortfall = np.where(higher, target - actual, actual - target)
+    band = np.abs(target) * tolerance_pct.astype("float64").to_numpy() / 100
     rateable = (higher | lower) & ~np.isnan(actual) & ~np.isnan(target)
-    rating = np.where(shortfall <= 0, GREEN, np.where(shortfall <= band, AMBER, RED))
+    rating = np.where(shortfall <= 1e-9 * np.maximum(np.abs(target), 1), GREEN,
+                      np.where(shortfall <= band + 1e-9 * np.maximum(band, 1), AMBER, RED))
     return pd.Series(np.where(rateable, rating, None), index=polarity.index, dtype="object")
 
 
