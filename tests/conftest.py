@@ -1,12 +1,20 @@
 """Shared test helpers: small workbooks written on the fly, and the bundled data built once."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from openpyxl import Workbook
 
 from briefing.paths import DATA_DIR
+
+# Property tests are deterministic: the same examples every run, none remembered between runs (a test that
+# passes or fails by the luck of its examples is no test). Explore with HYPOTHESIS_PROFILE=explore.
+settings.register_profile("deterministic", derandomize=True, database=None)
+settings.register_profile("explore", max_examples=2_000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 
 def write_workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
