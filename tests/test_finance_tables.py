@@ -146,4 +146,4 @@ def test_a_directorates_service_areas_are_its_rows_of_the_councils_as_if_alone(b
         pd.testing.assert_frame_equal(own, finance_tables._service_area_frame(alone), obj=directorate)
         in_its_briefing = finance_tables.own_service_areas_table(b, directorate).frame
         pd.testing.assert_frame_equal(in_its_briefing, own.drop(columns="Directorate"), obj=directorate)
-    assert own["Service area"].tolist() == [f"{finance.RETURN_INVALID} (missing)"]
+    assert own["Service area"].tolist() == ["not available — return invalid (missing)"]

@@ -146,9 +146,9 @@ def test_not_due_not_reported_and_monitoring():
 
 
 def test_measures_of_an_invalid_return_are_not_available():
-    rated = rate([register()], [returned(actual=95.0)], invalid={"D": "corrupt"})
+    rated = rate([register()], [returned(actual=95.0)], invalid={"D": "return invalid (corrupt)"})
     assert rated.loc["M1", "rag"] == NOT_REPORTED
-    assert rated.loc["M1", "not_reported_reason"] == "not available — return invalid"
+    assert rated.loc["M1", "not_reported_reason"] == "not available — return invalid (corrupt)"
 
 
 def test_direction_of_travel_respects_polarity_and_cumulative():

@@ -98,9 +98,10 @@ def funding_check(council: pd.DataFrame, funding: pd.DataFrame) -> dict:
 
 
 def return_checks(current: PeriodReturns, directorates: list[str]) -> list[dict]:
-    """Every directorate (and the corporate return) has a usable return for the period."""
-    return [_check(f"Usable return for the period: {who}", who not in current.invalid,
-                   where=f"{who}.xlsx" + (f": {current.invalid[who]}" if who in current.invalid else ""))
+    """Every directorate (and the corporate return) has a return for the period whose every sheet was used."""
+    why = {**current.invalid, **current.sheets_not_used()}
+    return [_check(f"Usable return for the period: {who}", who not in why,
+                   where=f"{who}.xlsx" + (f": {why[who]}" if who in why else ""))
             for who in [*directorates, CORPORATE]]
 
 

@@ -107,7 +107,8 @@ class Briefing:
     @cached_property
     def rated_history(self) -> pd.DataFrame:
         """Every measure rated in every loaded period, with direction of travel."""
-        periods = [(self.registers.get(period, self.register), returns.performance, period, returns.invalid)
+        periods = [(self.registers.get(period, self.register), returns.performance, period,
+                    returns.not_used("performance"))
                    for period, returns in self.returns.items()]
         return add_direction_of_travel(rate_periods(periods, self.run.settings.amber_tolerance_pct))
 
@@ -177,9 +178,9 @@ class Briefing:
         the directorates' forecast variance and the forecast general balances."""
         items = rag_headlines(self.ratings, self._compared_ratings(), self.period, self.run.compare_to)
         position = self.finance.position.iloc[-1]
-        unusable = ", ".join(self.current.invalid)
+        unusable = self.current.no_usable("finance")
         items.append(variance_headline(position, "Directorates", self.run.compare_to,
-                                       f"no usable return from {unusable}" if unusable else ""))
+                                       unusable))
         balances = self.finance.balances["amount"]
         if balances.iloc[2:5].notna().all():
             forecast, level, gap = (int(v) for v in balances.iloc[2:5])
@@ -188,7 +189,7 @@ class Briefing:
                          f"level of {format_millions(level)}")
         elif balances.iloc[[0, 3]].notna().all() and unusable:
             items.append(f"Forecast general balances are not available: the year-end forecast needs every "
-                         f"return, and there is no usable return from {unusable}")
+                         f"return, and there is {unusable}")
         else:
             items.append("Forecast general balances are not available: the corporate return's Balances sheet "
                          "is incomplete")
@@ -204,7 +205,8 @@ class Briefing:
     def header(self) -> "PageHeader":
         """The top of the briefing: its title, the headline figures and a contents list of the sections."""
         return page_header(self.title, self._subtitle(), self.headlines(), self._sections.values(),
-                           self.current.invalid, returns_with_errors(self.current.problems))
+                           self.current.invalid, returns_with_errors(self.current.problems),
+                           self.current.sheets_not_used())
 
     def _subtitle(self) -> str:
         compare = f"compared with {label(self.run.compare_to)}" if self.run.compare_to else "no earlier period"
@@ -294,16 +296,22 @@ class PageHeader(HTML):
 
 
 def page_header(title: str, subtitle_html: str, headlines: list[str], sections, invalid: dict[str, str],
-                flawed: dict[str, int] | None = None) -> PageHeader:
-    """The document's ``<header>``: the one ``<h1>``, a subtitle, a notice of unusable returns and of
-    returns with errors (``flawed``: return → errors), the headline figures and the contents list."""
+                flawed: dict[str, int] | None = None, partly: dict[str, str] | None = None) -> PageHeader:
+    """The document's ``<header>``: the one ``<h1>``, a subtitle, a notice of unusable returns, of returns
+    used in part (``partly``: return → the sheets not used and why) and of returns with errors (``flawed``:
+    return → errors), the headline figures and the contents list."""
     sections = list(sections)
+    partly = partly or {}
     notice = ""
     if invalid:
         named = "; ".join(f"{html.escape(who)} ({html.escape(why)})" for who, why in invalid.items())
         notice = (f'<p class="banner"><strong>Returns missing or invalid:</strong> {named}. '
                   "Their measures and finance lines are shown as not available.</p>")
-    flawed = {who: n for who, n in (flawed or {}).items() if who not in invalid}
+    if partly:
+        named = "; ".join(f"{html.escape(who)} ({html.escape(why)})" for who, why in partly.items())
+        notice += (f'<p class="banner"><strong>Returns used in part:</strong> {named}. What those sheets hold '
+                   "is shown as not available; the rest of each return is used.</p>")
+    flawed = {who: n for who, n in (flawed or {}).items() if who not in invalid and who not in partly}
     if flawed:
         named = "; ".join(f"{html.escape(who)} ({plural(n, 'error')})" for who, n in flawed.items())
         quality = ('the <a href="#quality">Data quality</a> section' if any(s.key == "quality" for s in sections)
@@ -404,9 +412,11 @@ class DirectorateBriefing:
         subtitle = (f"{html.escape(self.directorate)}: performance and finance for {html.escape(label(self.period))}, "
                     f"{html.escape(compare)}. Part of the "
                     f'<a href="../briefing.html">corporate briefing for {html.escape(label(self.period))}</a>.')
-        invalid = {who: why for who, why in b.current.invalid.items() if who == self.directorate}
-        flawed = {who: n for who, n in returns_with_errors(b.current.problems).items() if who == self.directorate}
-        return page_header(self.title, subtitle, self.headlines(), self._sections.values(), invalid, flawed)
+        own = self.directorate
+        invalid = {who: why for who, why in b.current.invalid.items() if who == own}
+        flawed = {who: n for who, n in returns_with_errors(b.current.problems).items() if who == own}
+        partly = {who: why for who, why in b.current.sheets_not_used().items() if who == own}
+        return page_header(self.title, subtitle, self.headlines(), self._sections.values(), invalid, flawed, partly)
 
 
 def _register_for(data_dir: Path, period: str, current_register: pd.DataFrame, current_period: str,

@@ -25,7 +25,6 @@ import pandas as pd
 
 from .money import format_millions, percent, percent_text
 from .periods import year_to_date
-from .problems import RETURN_INVALID
 from .returns import CORPORATE, PeriodReturns
 from .workbook import blank, cell_ref, cells_refs, normalise_header
 
@@ -244,8 +243,8 @@ def _service_area_block(current: PeriodReturns, directorate: str, lines: pd.Data
 
 def _unavailable(current: PeriodReturns, directorate: str) -> str:
     """Why a directorate has no finance lines: its return could not be used (and why), or it gave none."""
-    why = current.invalid.get(directorate)
-    return f"{RETURN_INVALID} ({why})" if why else "No Finance lines in the return"
+    why = current.not_used("finance").get(directorate)
+    return f"not available — {why}" if why else "No Finance lines in the return"
 
 
 # 4. On target? ----------------------------------------------------------------
@@ -320,7 +319,7 @@ def savings_by_directorate(current: PeriodReturns, directorates: list[str]) -> p
     """
     sums = _sum_by(current.savings, "directorate", ["planned", "forecast_delivered"])
     table = pd.DataFrame({"directorate": directorates}).join(sums, on="directorate")
-    reported = ~table["directorate"].isin(list(current.invalid))
+    reported = ~table["directorate"].isin(list(current.not_used("savings")))
     for column in ("planned", "forecast_delivered"):
         table[column] = table[column].mask(reported & table[column].isna(), 0)
     table = _with_total(table, "directorate", "Total savings", ["planned", "forecast_delivered"])

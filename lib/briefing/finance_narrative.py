@@ -24,8 +24,8 @@ def narrative_text(b) -> str:
     council = b.finance.council.set_index("line")
     sentences = []
     if pd.isna(position["variance"]):
-        missing = ", ".join(d for d in b.directorates if d in b.current.invalid) or "a directorate"
-        return (f"The forecast directorate position is not available: there is no usable return from {missing}. "
+        missing = b.current.no_usable("finance") or "no usable return from a directorate"
+        return (f"The forecast directorate position is not available: there is {missing}. "
                 "The tables below show what was returned.")
     if position["variance"] == 0:
         sentences.append("Directorates forecast to spend exactly their budget.")

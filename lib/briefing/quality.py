@@ -11,21 +11,25 @@ from .problems import ERROR, WARNING, problems_table
 from .returns import CORPORATE
 from .tables import Table
 from .validation import in_cell_order
-from .words import plural
+from .words import listed, plural
 
 
-def return_status(problems: pd.DataFrame, invalid: dict[str, str], expected: list[str]) -> pd.DataFrame:
-    """One row per return expected (each directorate's, then the corporate one): whether it was used,
-    and how many errors and warnings it has.
+def return_status(problems: pd.DataFrame, invalid: dict[str, str], expected: list[str],
+                  partly: dict[str, str] | None = None) -> pd.DataFrame:
+    """One row per return expected (each directorate's, then the corporate one): whether it was used (not at
+    all: ``invalid``; in part: ``partly``, return → the sheets not used and why), and how many errors and
+    warnings it has.
 
     ``problems`` is a ``problems_table``; a return is matched by its file name.
     """
+    partly = partly or {}
     counts = problems.assign(who=problems["file"].str.removesuffix(".xlsx")) \
         .pivot_table(index="who", columns="severity", values="message", aggfunc="count", fill_value=0) \
         .reindex(columns=[ERROR, WARNING], fill_value=0)
     table = pd.DataFrame({"return": expected}).join(counts, on="return").fillna({ERROR: 0, WARNING: 0})
     table[[ERROR, WARNING]] = table[[ERROR, WARNING]].astype(int)
     table["status"] = [f"Not used: {invalid[who]}" if who in invalid else
+                       f"Used in part: {partly[who]}" if who in partly else
                        "Used; the rows in error are shown as not available" if errors else "Used"
                        for who, errors in zip(table["return"], table[ERROR])]
     return table[["return", "status", ERROR, WARNING]]
@@ -34,12 +38,14 @@ def return_status(problems: pd.DataFrame, invalid: dict[str, str], expected: lis
 def returns_table(b) -> Table:
     """Each return of the period: used or not, and its count of errors and warnings."""
     expected = [*b.directorates, CORPORATE]
-    table = return_status(problems_table(b.problems), b.current.invalid, expected)
+    table = return_status(problems_table(b.problems), b.current.invalid, expected, b.current.sheets_not_used())
     unused = int(table["status"].str.startswith("Not used").sum())
-    flawed = int((table[ERROR] > 0).sum()) - unused
+    partly = int(table["status"].str.startswith("Used in part").sum())
+    flawed = int((table[ERROR] > 0).sum()) - unused - partly
     parts = [f"{unused} could not be used" if unused else "",
+             f"{partly} could be used only in part" if partly else "",
              f"{plural(flawed, 'has', 'have')} errors" if flawed else ""]
-    title = f"Of the {len(table)} returns, " + " and ".join(p for p in parts if p) if unused or flawed else \
+    title = f"Of the {len(table)} returns, " + listed([p for p in parts if p]) if unused or partly or flawed else \
         f"All {len(table)} returns were used and passed every check"
     frame = table.rename(columns={"return": "Return", "status": "Status", ERROR: "Errors", WARNING: "Warnings"})
     return Table("Returns", title, frame, caption=f"The returns for {b.period}: whether each was used, with its "

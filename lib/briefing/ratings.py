@@ -202,8 +202,9 @@ def rate_measures(register: pd.DataFrame, performance: pd.DataFrame, period: str
     """Rate every measure of the register that is due in ``period``.
 
     ``performance`` is the period's Performance rows (all directorates), and
-    ``invalid`` names directorates whose return could not be used: their
-    measures are shown as not available rather than silently dropped.
+    ``invalid`` names directorates whose Performance sheet could not be used,
+    each with why (``PeriodReturns.not_used``): their measures are shown as
+    "not available — <why>" rather than silently dropped.
     Returns one row per due measure with ``rag`` (the status shown),
     ``rule_rag`` (what the rules give), ``reported_rag``, ``override``,
     ``basis`` (how the status was reached), ``times_reported`` and ``source``.
@@ -252,7 +253,7 @@ def rate_periods(periods: list[tuple], default_tolerance_pct: float) -> pd.DataF
         default="")
     joined["not_reported_reason"] = _not_reported_reasons(joined, return_invalid)
     joined["source"] = _source_cells(joined)
-    return joined.drop(columns=["_key", "_return_invalid"])
+    return joined.drop(columns=["_key", "_return_invalid", "_invalid_why"])
 
 
 def _due_and_reported(register: pd.DataFrame, performance: pd.DataFrame, period: str,
@@ -270,6 +271,7 @@ def _due_and_reported(register: pd.DataFrame, performance: pd.DataFrame, period:
     joined["in_return"] = joined["_key"].isin(reported.index)
     joined["times_reported"] = joined["times_reported"].fillna(0).astype(int)
     joined["_return_invalid"] = joined["directorate"].isin(invalid)
+    joined["_invalid_why"] = joined["directorate"].map(invalid).astype(object)
     return joined
 
 
@@ -279,15 +281,15 @@ def _not_reported_reasons(rated: pd.DataFrame, return_invalid: pd.Series) -> pd.
     missing = rated["rag"] == NOT_REPORTED
     columns = ["not_reported_reason", "in_return", "reported_rag_as_typed", "reported_rag", "actual",
                "actual_value", "judgement", "polarity"]
-    reasons[missing] = [_not_reported_reason(row, invalid) for row, invalid in zip(
-        rated.loc[missing, columns].to_dict("records"), return_invalid[missing])]
+    reasons[missing] = [_not_reported_reason(row, why if invalid else None) for row, invalid, why in zip(
+        rated.loc[missing, columns].to_dict("records"), return_invalid[missing], rated.loc[missing, "_invalid_why"])]
     return reasons
 
 
-def _not_reported_reason(row: dict, return_invalid: bool) -> str:
+def _not_reported_reason(row: dict, invalid_why: str | None) -> str:
     given = row["not_reported_reason"]
-    if return_invalid:
-        return "not available — return invalid"
+    if invalid_why is not None:
+        return f"not available — {invalid_why}"
     if not row["in_return"]:
         return "not in the directorate's return"
     if not blank(given):

@@ -1,7 +1,10 @@
 """Loading a period's returns: every directorate's workbook and the corporate one.
 
 One workbook that cannot be read does not stop the others: its problem is
-recorded, the directorate is named as invalid, and the rest are loaded.
+recorded, the directorate is named as invalid, and the rest are loaded. A
+return is used sheet by sheet: a missing or broken Finance sheet makes that
+directorate's finance not available and keeps its measures, and the other
+way round (``PeriodReturns.not_used``).
 """
 from __future__ import annotations
 
@@ -62,6 +65,7 @@ DSG = SheetSpec("DSG", (
 DIRECTORATE_SHEETS = {"performance": PERFORMANCE, "finance": FINANCE, "savings": SAVINGS}
 LINE_SHEETS = ("finance", "savings")  # a directorate's money lines: not read for a month that is only history
 CORPORATE_SHEETS = {"central": CENTRAL, "funding": FUNDING, "balances": BALANCES, "reserves": RESERVES, "dsg": DSG}
+SHEET_NAMES = {key: spec.sheet for key, spec in {**DIRECTORATE_SHEETS, **CORPORATE_SHEETS}.items()}
 
 
 def empty_table(spec: SheetSpec, extra: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -86,8 +90,32 @@ class PeriodReturns:
     dsg: pd.DataFrame
     files: list[Path] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    invalid: dict[str, str] = field(default_factory=dict)
+    invalid: dict[str, str] = field(default_factory=dict)  # returns not used at all, and why
+    unusable: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet key -> return -> why its sheet is not
     lines: bool = True  # False: the directorates' finance and savings lines were not read (see ``load_period``)
+
+    def not_used(self, sheet: str) -> dict[str, str]:
+        """The returns whose ``sheet`` (a key of ``DIRECTORATE_SHEETS`` or ``CORPORATE_SHEETS``) was not used,
+        each with why as a reader is told it: "return invalid (missing)" or "Finance sheet not used (...)"."""
+        own = {who: f"{SHEET_NAMES[sheet]} sheet not used ({why})" for who, why in self.unusable.get(sheet, {}).items()}
+        return {**{who: f"return invalid ({why})" for who, why in self.invalid.items()}, **own}
+
+    def no_usable(self, sheet: str) -> str:
+        """Why ``sheet`` is missing from the period, in words for a sentence: "no usable return from Public
+        Health and no usable Finance sheet from Adult Services"; "" when every return's is used."""
+        missing = self.not_used(sheet)
+        whole = [who for who in missing if who in self.invalid]
+        part = [who for who in missing if who not in self.invalid]
+        return " and ".join([*([f"no usable return from {', '.join(whole)}"] if whole else []),
+                             *([f"no usable {SHEET_NAMES[sheet]} sheet from {', '.join(part)}"] if part else [])])
+
+    def sheets_not_used(self) -> dict[str, str]:
+        """The returns used in part, each with the sheets that were not used and why (as ``not_used`` says)."""
+        out: dict[str, list[str]] = {}
+        for sheet, whose in self.unusable.items():
+            for who, why in whose.items():
+                out.setdefault(who, []).append(f"{SHEET_NAMES[sheet]} sheet: {why}")
+        return {who: "; ".join(whys) for who, whys in out.items() if who not in self.invalid}
 
 
 def returns_folder(data_dir: Path, period: str) -> Path:
@@ -121,30 +149,39 @@ def _check_cover(book: Workbook, who: str, period: str, problems: list[Problem])
 
 
 def read_return(path: Path, who: str, period: str, sheets: dict[str, SheetSpec]) -> tuple:
-    """Read one return's ``sheets``: ``(tables, problems, why unusable)``.
+    """Read one return's ``sheets``: ``(tables, problems, why unusable, {sheet: why that sheet is unusable})``.
 
     ``tables`` is None when the workbook cannot be opened at all; a sheet that
-    is missing or lacks a required column is None in it. ``why unusable`` is
-    the first error that makes the return unusable (its cover naming another
-    period or directorate, a required sheet it lacks), or None.
+    is missing or lacks a required column is None in it, and is named with its
+    error among the unusable sheets (an optional sheet only when it is there but
+    broken). ``why unusable`` is the first error that makes the whole return
+    unusable (it cannot be opened, its cover names another period or
+    directorate, it has none of its required sheets), or None.
     """
     problems: list[Problem] = []
     try:
         book = Workbook.open(path, path.name)
     except ReturnError as err:
-        return None, [err.problem], err.problem.message
+        return None, [err.problem], err.problem.message, {}
     _check_cover(book, who, period, problems)
     why = problems[0].message if problems else None
-    tables = {name: read_sheet(book, spec, problems) for name, spec in sheets.items()}
-    if why is None and any(spec.required and tables[name] is None for name, spec in sheets.items()):
-        why = next(p.message for p in problems if p.severity == ERROR)
-    return tables, problems, why
+    tables, broken = {}, {}
+    for name, spec in sheets.items():
+        before = len(problems)
+        tables[name] = read_sheet(book, spec, problems)
+        errors = [p.message for p in problems[before:] if p.severity == ERROR]
+        if tables[name] is None and errors:
+            broken[name] = errors[0]
+    required = [name for name, spec in sheets.items() if spec.required]
+    if why is None and all(name in broken for name in required):
+        why = broken[required[0]]
+    return tables, problems, why, broken
 
 
 def _read_workbook(folder: Path, who: str, period: str, sheets: dict[str, SheetSpec], out: PeriodReturns,
                    headers_only: Collection[str] = (), cache: ReadCache | None = None) -> dict | None:
     """Read one return's sheets into ``out``'s problems and files; record why and return None when it
-    cannot be used.
+    cannot be used at all, or which of its sheets cannot (``out.unusable``) and the tables of the others.
 
     Of the sheets named in ``headers_only`` only whether they are usable is
     kept: each is given as a table with no rows if usable.
@@ -162,18 +199,19 @@ def _read_workbook(folder: Path, who: str, period: str, sheets: dict[str, SheetS
         out.invalid[who] = "missing"
         return None
     out.files.append(path)
-    tables, problems, why = read_through(cache, path, ("return", who, period, tuple(sheets.items())),
-                                         lambda: read_return(path, who, period, sheets))
+    tables, problems, why, broken = read_through(cache, path, ("return", who, period, tuple(sheets.items())),
+                                                 lambda: read_return(path, who, period, sheets))
     out.problems.extend(problems)
     if why is not None:
         out.invalid[who] = why
-    if tables is None:
+    if tables is None or why is not None:
         return None
+    for name, reason in broken.items():
+        out.unusable.setdefault(name, {})[who] = reason
     tables = {name: table.iloc[0:0] if name in headers_only and table is not None else table
               for name, table in tables.items()}
-    if why is None:
-        _warn_no_lines(path.name, {name: spec for name, spec in sheets.items() if name not in headers_only},
-                       tables, out.problems)
+    _warn_no_lines(path.name, {name: spec for name, spec in sheets.items() if name not in headers_only},
+                   tables, out.problems)
     return tables
 
 
@@ -197,8 +235,9 @@ def load_period(data_dir: Path, period: str, directorates: list[str], lines: boo
                 cache: ReadCache | None = None) -> PeriodReturns:
     """Read every return of ``period``: one workbook per directorate, plus the corporate one.
 
-    A directorate whose workbook is missing, unreadable, or lacks a required sheet or column is named in
-    ``invalid`` and contributes no rows; the others load as normal.
+    A directorate whose workbook is missing, unreadable or names another period or directorate is named in
+    ``invalid`` and contributes no rows; the others load as normal. A sheet that is missing or lacks a required
+    column is named in ``unusable`` and contributes no rows; the return's other sheets are used.
 
     Without ``lines``, for a month that is only history to a briefing (its measures are rated, its money is not
     shown: see ``read_history``), the directorates' Finance and Savings sheets are only checked to be usable: no
@@ -220,7 +259,7 @@ def load_period(data_dir: Path, period: str, directorates: list[str], lines: boo
     parts: dict[str, list[pd.DataFrame]] = {k: [] for k in DIRECTORATE_SHEETS}
     for who in directorates:
         tables = _read_workbook(folder, who, period, DIRECTORATE_SHEETS, out, headers_only, cache)
-        if tables is None or who in out.invalid:
+        if tables is None:
             continue
         for name, table in tables.items():
             if table is not None and not table.empty:
@@ -229,7 +268,7 @@ def load_period(data_dir: Path, period: str, directorates: list[str], lines: boo
         if frames:
             setattr(out, name, pd.concat(frames, ignore_index=True))
     corporate = _read_workbook(folder, CORPORATE, period, CORPORATE_SHEETS, out, cache=cache)
-    if corporate is not None and CORPORATE not in out.invalid:
+    if corporate is not None:
         for name, table in corporate.items():
             if table is not None:
                 setattr(out, name, table)

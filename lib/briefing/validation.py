@@ -85,9 +85,9 @@ def return_problems(register: pd.DataFrame, returns: PeriodReturns, history: dic
     found += due_measure_rules().problems(due_measures(register, returns))
     for name, spec in FIGURE_SHEETS.items():
         found += money_rules(spec).problems(variance_context(getattr(returns, name), settings.variance_check_m))
-    if CORPORATE not in returns.invalid:
+    if CORPORATE not in returns.not_used("balances"):
         found += required_item_rules().problems(balances_items(returns.balances))
-        found += funding_problems(returns, list(dict.fromkeys(register["directorate"])))
+    found += funding_problems(returns, list(dict.fromkeys(register["directorate"])))
     return found
 
 
@@ -107,7 +107,7 @@ def performance_context(register: pd.DataFrame, returns: PeriodReturns, history:
     target = key.map(measures["target_value"]).astype("float64")
     actual = numeric_actuals(table["actual"])
     scaled = actual.where(target.lt(1), actual * 100).where(target.ge(1), actual / 100)
-    rated = rate_measures(register, table, period, tolerance_pct, returns.invalid)
+    rated = rate_measures(register, table, period, tolerance_pct, returns.not_used("performance"))
     table = table.assign(
         known=key.isin(measures.index), owner=key.map(measures["directorate"]).astype(object),
         due=key.isin(measures.index[is_due(measures, period)]),
@@ -189,7 +189,7 @@ def due_measures(register: pd.DataFrame, returns: PeriodReturns) -> pd.DataFrame
         rows.append(pd.DataFrame({"file": f"{directorate}.xlsx", "sheet": sheet, "row": next_rows.to_numpy(),
                                   "letters": [letters] * len(measures), "measure_id": measures["measure_id"].to_numpy(),
                                   "reported": ~missing.to_numpy(),
-                                  "return_invalid": directorate in returns.invalid, "month": label(period)}))
+                                  "return_invalid": directorate in returns.not_used("performance"), "month": label(period)}))
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
@@ -234,7 +234,8 @@ def funding_problems(returns: PeriodReturns, directorates: list[str]) -> list[Pr
     """The net operating budget against funding (the finance checks' ``funding_check``), when both are known."""
     from . import checks, finance
 
-    if returns.funding.empty or any(d in returns.invalid for d in directorates):
+    if returns.funding.empty or any(d in returns.not_used("finance") for d in directorates) \
+            or CORPORATE in returns.not_used("central"):
         return []
     council = finance.net_operating_budget(returns, None, directorates)
     result = checks.funding_check(council, returns.funding)
