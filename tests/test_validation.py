@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from briefing import cli
+from briefing import cli, quality
 from briefing.document import build_briefing, check_parameters
 from briefing.readcache import ReadCache
 from briefing.params import load_settings
@@ -15,11 +15,12 @@ from briefing.problems import ERROR, WARNING, Problem, ReturnError
 from briefing.register import load_register
 from briefing.returns import available_periods, load_period
 from briefing.schemas import Rule, RuleSet, is_blank
-from briefing.validation import (RETURN_INVALID, earlier_returns, in_cell_order, one_per_cell, set_aside,
+from briefing.validation import (RETURN_INVALID, earlier_returns, fold_repeated, in_cell_order, one_per_cell,
+                                 returns_with_errors, set_aside,
                                  validate_period, validated)
 from briefing.archive import error_cells
 from briefing.workbook import blank
-from broken_returns import CASES, PERIOD, REGISTER, copy_data
+from broken_returns import ADULTS, CASES, PERIOD, REGISTER, append_row, copy_data, edit_part
 
 
 @pytest.fixture(scope="module")
@@ -220,3 +221,47 @@ def test_blank_number_cells_are_found_a_column_at_a_time_as_cell_by_cell(values,
         values = [v if v is None or (isinstance(v, int)) else None for v in values]
     column = pd.Series(values, dtype=dtype, name="actual")
     pd.testing.assert_series_equal(is_blank(column), column.map(blank).astype(bool))
+
+
+# Many problems in one column ------------------------------------------------------------------
+
+def test_a_columns_problems_beyond_fifty_are_one_line_that_counts_them():
+    bad = [Problem(ERROR, "A.xlsx", "Performance", f"A{row}", f"Measure ID 'X{row}' is not in the register",
+                   "a Measure ID in the register") for row in range(121, 1, -1)]  # 120, last row first
+    others = [Problem(ERROR, "A.xlsx", "Performance", f"B{row}", "Actual is blank") for row in (2, 3)] + \
+        [Problem(WARNING, "A.xlsx", "Performance", f"A{row}", "odd") for row in (4, 5)] + \
+        [Problem(ERROR, "A.xlsx", None, None, "no return")]
+    folded = fold_repeated([*bad, *others])
+    in_a = [p for p in folded if p.severity == ERROR and (p.cell or "").startswith("A")]
+    assert len(in_a) == 51
+    assert sorted(int(p.cell[1:]) for p in in_a if p.more == 0) == list(range(2, 52))  # the first 50, by row
+    [summary] = [p for p in folded if p.more]
+    assert summary.cell == "A52:A121" and summary.more == 69 and summary.count == 70
+    assert summary.message == "70 more errors in column A of this sheet, the first: Measure ID 'X52' is not in " \
+                              "the register"
+    assert summary.expected == "a Measure ID in the register"
+    assert [p for p in folded if p not in in_a] == others                             # the rest untouched
+    assert sum(p.count for p in folded) == len(bad) + len(others)
+    assert returns_with_errors(folded) == {"A": 120 + 2 + 1}
+
+
+def test_fifty_one_problems_are_listed_not_folded_into_a_line_of_one():
+    bad = [Problem(ERROR, "A.xlsx", "Finance", f"C{row}", "Forecast is blank") for row in range(2, 53)]
+    assert fold_repeated(bad) == bad
+
+
+def test_a_sheet_pasted_over_with_junk_ids_gives_a_short_data_quality_section(tmp_path, capsys):
+    """A thousand unknown Measure IDs: every one counted, fifty listed, the rest one line; the briefing built."""
+    data = copy_data(tmp_path / "data")
+    rows = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>JUNK{r}</t></is></c><c r="B{r}"><v>1</v></c></row>'
+                   for r in range(1000, 2000))
+    edit_part(ADULTS, "Performance", append_row(rows))(data)
+    assert cli.main(["validate", PERIOD, "--data-dir", str(data)]) == 1
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[-1] == f"{PERIOD}: 1,000 errors, 0 warnings"
+    assert len([line for line in printed if "Performance!A" in line]) == 51
+    assert printed[-2].startswith("Adult Services.xlsx!Performance!A1050:A1999: error: 950 more errors in column A")
+    b = build_briefing(check_parameters(PERIOD, data_dir=str(data)))
+    listed = quality.data_quality_table(b)
+    assert len(listed.frame) == 51 and listed.title == "1,000 errors and 0 warnings in the returns"
+    assert quality.returns_table(b).frame.set_index("Return").loc["Adult Services", "Errors"] == 1000

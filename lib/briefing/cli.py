@@ -178,8 +178,9 @@ def cmd_validate(args) -> int:
     problems = validate_period(settings, args.period)
     for problem in problems:
         print(problem)
-    errors = sum(p.severity == "error" for p in problems)
-    print(f"{args.period}: {plural(errors, 'error')}, {plural(len(problems) - errors, 'warning')}")
+    errors = sum(p.count for p in problems if p.severity == "error")
+    warnings = sum(p.count for p in problems) - errors
+    print(f"{args.period}: {plural(errors, 'error')}, {plural(warnings, 'warning')}")
     return 1 if errors else 0
 
 

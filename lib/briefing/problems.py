@@ -20,6 +20,12 @@ class Problem:
     cell: str | None
     message: str
     expected: str = ""
+    more: int = 0  # further problems of the same column folded into this line (``validation.fold_repeated``)
+
+    @property
+    def count(self) -> int:
+        """How many problems this line stands for: itself and those folded into it."""
+        return 1 + self.more
 
     @property
     def location(self) -> str:
@@ -41,10 +47,10 @@ class ReturnError(Exception):
 
 def problems_table(problems: list[Problem]) -> pd.DataFrame:
     """The problems as a table, errors first, in file and cell order."""
-    columns = ["severity", "location", "message", "expected", "file", "sheet", "cell"]
+    columns = ["severity", "location", "message", "expected", "file", "sheet", "cell", "count"]
     if not problems:
         return pd.DataFrame(columns=columns)
-    rows = [{**asdict(p), "location": p.location} for p in problems]
+    rows = [{**asdict(p), "location": p.location, "count": p.count} for p in problems]
     table = pd.DataFrame(rows)[columns]
     table["_order"] = (table["severity"] != ERROR).astype(int)
     return table.sort_values(["_order", "file", "sheet"], kind="stable").drop(columns="_order").reset_index(drop=True)

@@ -24,7 +24,7 @@ def return_status(problems: pd.DataFrame, invalid: dict[str, str], expected: lis
     """
     partly = partly or {}
     counts = problems.assign(who=problems["file"].str.removesuffix(".xlsx")) \
-        .pivot_table(index="who", columns="severity", values="message", aggfunc="count", fill_value=0) \
+        .pivot_table(index="who", columns="severity", values="count", aggfunc="sum", fill_value=0) \
         .reindex(columns=[ERROR, WARNING], fill_value=0)
     table = pd.DataFrame({"return": expected}).join(counts, on="return").fillna({ERROR: 0, WARNING: 0})
     table[[ERROR, WARNING]] = table[[ERROR, WARNING]].astype(int)
@@ -57,8 +57,8 @@ def data_quality_table(b) -> Table:
     problems = problems_table(in_cell_order(b.problems))
     frame = problems[["location", "severity", "message", "expected"]].rename(columns={
         "severity": "Severity", "location": "Where", "message": "Problem", "expected": "What would be right"})
-    errors = int((problems["severity"] == ERROR).sum())
-    warnings = len(problems) - errors
+    errors = int(problems.loc[problems["severity"] == ERROR, "count"].sum())
+    warnings = int(problems["count"].sum()) - errors
     title = "The returns passed every check" if problems.empty else \
         f"{plural(errors, 'error')} and {plural(warnings, 'warning')} in the returns"
     return Table("Data quality", title, frame, caption="Problems found in the returns, with the cell to check",

@@ -38,6 +38,7 @@ from .schemas import cell_of, due_measure_rules, millions_text, money_rules, num
     required_item_rules
 from .workbook import normalise_header
 
+SHOWN_PER_COLUMN = 50  # a column's problems listed one by one; more are one line (``fold_repeated``)
 FIGURE_SHEETS = {name: spec for name, spec in {**DIRECTORATE_SHEETS, **CORPORATE_SHEETS}.items()
                  if name != "performance"}
 
@@ -74,7 +75,7 @@ def validated(register: pd.DataFrame, returns: PeriodReturns, history: dict[str,
     earlier periods' returns, for the out-of-line check.
     """
     problems = one_per_cell([*returns.problems, *return_problems(register, returns, history, settings)])
-    return replace(returns, performance=set_aside(returns.performance, problems), problems=problems)
+    return replace(returns, performance=set_aside(returns.performance, problems), problems=fold_repeated(problems))
 
 
 def return_problems(register: pd.DataFrame, returns: PeriodReturns, history: dict[str, PeriodReturns],
@@ -134,12 +135,23 @@ def _also_reported(table: pd.DataFrame, key: pd.Series) -> pd.Series:
                       for k, mine, flag in zip(key, where, repeated)], index=table.index, dtype=object)
 
 
+HINTS_AT_MOST = SHOWN_PER_COLUMN  # unknown Measure IDs given the nearest known one (the others are folded)
+
+
 def _id_hints(key: pd.Series, known: pd.Index) -> pd.Series:
-    """What would be right for an unknown Measure ID: the nearest ID in the register, if one is close."""
-    def hint(k: str) -> str:
-        near = difflib.get_close_matches(k, list(known), n=1, cutoff=0.75)
-        return f"{near[0]} (the nearest Measure ID in the register)" if near else "a Measure ID in the register"
-    return key.map(lambda k: "" if k in known else hint(k)).astype(object)
+    """What would be right for an unknown Measure ID: the nearest ID in the register, if one is close.
+
+    Looked for only for the first ``HINTS_AT_MOST`` unknown IDs: each search
+    compares with every ID in the register, and a sheet pasted over with
+    90,000 junk IDs would take a minute for hints no one reads.
+    """
+    names = list(known)
+    unknown = list(dict.fromkeys(k for k in key if k not in known))[:HINTS_AT_MOST]
+    hints = {}
+    for k in unknown:
+        near = difflib.get_close_matches(k, names, n=1, cutoff=0.75)
+        hints[k] = f"{near[0]} (the nearest Measure ID in the register)" if near else ""
+    return key.map(lambda k: "" if k in known else hints.get(k) or "a Measure ID in the register").astype(object)
 
 
 def history_context(table: pd.DataFrame, key: pd.Series, cumulative: pd.Series,
@@ -286,16 +298,51 @@ def set_aside(performance: pd.DataFrame, problems: list[Problem]) -> pd.DataFram
     return performance
 
 
+def fold_repeated(problems: list[Problem], at_most: int = SHOWN_PER_COLUMN) -> list[Problem]:
+    """The problems with, for any one column of one sheet, the first ``at_most`` of each severity listed and
+    the rest folded into one line naming their cells and how many there are (``Problem.more``).
+
+    A return pasted over with thousands of bad rows gives thousands of
+    problems; listed one by one they would bury every other problem and make
+    the Data quality section longer than the briefing. Problems without a cell
+    are kept as they are. The order of the problems kept is unchanged.
+    """
+    groups: dict[tuple, list[int]] = {}
+    for i, p in enumerate(problems):
+        if p.cell and p.sheet:
+            column = "".join(c for c in p.cell.split(":")[0] if c.isalpha())
+            groups.setdefault((p.file, p.sheet, column, p.severity), []).append(i)
+    folded: dict[int, Problem] = {}
+    dropped: set[int] = set()
+    for (_, _, column, severity), members in groups.items():
+        if len(members) <= at_most + 1:
+            continue
+        ordered = sorted(members, key=lambda i: _cell_order(problems[i]))
+        rest = ordered[at_most:]
+        first, last = problems[rest[0]], problems[rest[-1]]
+        folded[rest[0]] = Problem(
+            severity, first.file, first.sheet, f"{first.cell.split(':')[0]}:{last.cell.split(':')[-1]}",
+            f"{len(rest):,} more {severity}s in column {column} of this sheet, the first: {first.message}",
+            first.expected, more=len(rest) - 1)
+        dropped.update(rest[1:])
+    return [folded.get(i, p) for i, p in enumerate(problems) if i not in dropped]
+
+
 def returns_with_errors(problems: list[Problem]) -> dict[str, int]:
     """How many errors each return (``Children's Services``, ``Corporate``) has, for the banner."""
-    return dict(Counter(p.file.removesuffix(".xlsx") for p in problems
-                        if p.severity == ERROR and p.file.endswith(".xlsx") and "/" not in p.file))
+    counts: Counter = Counter()
+    for p in problems:
+        if p.severity == ERROR and p.file.endswith(".xlsx") and "/" not in p.file:
+            counts[p.file.removesuffix(".xlsx")] += p.count
+    return dict(counts)
+
+
+def _cell_order(p: Problem) -> tuple:
+    cell = (p.cell or "").split(":")[0]
+    letters = "".join(c for c in cell if c.isalpha())
+    return p.file, p.sheet or "", int("".join(c for c in cell if c.isdigit()) or 0), len(letters), letters
 
 
 def in_cell_order(problems: list[Problem]) -> list[Problem]:
     """Problems by file, sheet, row and column, so a return's problems read top to bottom."""
-    def order(p: Problem):
-        cell = (p.cell or "").split(":")[0]
-        letters = "".join(c for c in cell if c.isalpha())
-        return (p.file, p.sheet or "", int("".join(c for c in cell if c.isdigit()) or 0), len(letters), letters)
-    return sorted(problems, key=order)
+    return sorted(problems, key=_cell_order)

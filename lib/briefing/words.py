@@ -3,10 +3,10 @@ from __future__ import annotations
 
 
 def plural(n: int, one: str, many: str | None = None, count: bool = True) -> str:
-    """``1 measure``, ``3 measures``: ``one`` for a count of 1, else ``many`` (``one`` + "s" unless given:
-    ``measures were``), after the count unless ``count`` is False (``has`` or ``have``)."""
+    """``1 measure``, ``3 measures``, ``1,000 errors``: ``one`` for a count of 1, else ``many`` (``one`` + "s"
+    unless given: ``measures were``), after the count unless ``count`` is False (``has`` or ``have``)."""
     word = one if n == 1 else many or one + "s"
-    return f"{n} {word}" if count else word
+    return f"{n:,} {word}" if count else word
 
 
 def listed(words: list[str]) -> str:
