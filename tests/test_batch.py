@@ -216,9 +216,9 @@ def test_kept_kernels_write_the_same_documents_as_fresh_kernels(kept_and_fresh):
         assert manifests[0] == manifests[1]
 
 
-def started_run(out, temporary=None):
-    """``briefing run`` over two months with two workers, in a session of its own, once both kernels are up;
-    returns the command's process and every process it started.
+def started_run(out, temporary=None, jobs: int = 2):
+    """``briefing run`` over two months with ``jobs`` workers (1: the command builds them itself), in a session
+    of its own, once every kernel is up; returns the command's process and every process it started.
 
     The command gets Ctrl-C's default handling, as from a terminal, even where the tests themselves run with
     it ignored (a shell's background job): Python only turns SIGINT into KeyboardInterrupt where it was
@@ -230,7 +230,7 @@ def started_run(out, temporary=None):
     import time
 
     import psutil
-    command = subprocess.Popen([sys.executable, "-m", "briefing.cli", "run", PERIODS, "--jobs", "2",
+    command = subprocess.Popen([sys.executable, "-m", "briefing.cli", "run", PERIODS, "--jobs", str(jobs),
                                 "--output-dir", str(out), "--no-progress"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
                                env={**os.environ, **({"TMPDIR": str(temporary)} if temporary else {})},
@@ -247,10 +247,10 @@ def started_run(out, temporary=None):
 
     started = psutil.Process(command.pid)
     deadline = time.monotonic() + 60  # a bound on waiting for a state, not an assertion on time
-    while time.monotonic() < deadline and kernels() < 2:
+    while time.monotonic() < deadline and kernels() < jobs:
         time.sleep(0.2)
     family = started.children(recursive=True)
-    assert len(family) >= 4, "two workers, each with its kernel"
+    assert len(family) >= (4 if jobs > 1 else 1), "each worker with its kernel"
     return command, family
 
 
@@ -283,6 +283,33 @@ def test_ctrl_c_stops_the_run_says_so_and_publishes_nothing_half_made(tmp_path):
     _, err = command.communicate(timeout=60)
     assert command.returncode == 130, err.decode()[-3000:]
     assert "briefing: interrupted. Documents written before it are kept" in err.decode()
-    assert "Traceback" not in err.decode()
+    assert "Traceback" not in err.decode(), err.decode()
     gone, alive = psutil.wait_procs(family, timeout=45)
     assert not alive and not list(tmp_path.rglob(".staging-*"))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_sigterm_stops_the_run_as_ctrl_c_does(tmp_path, request, jobs):
+    """``kill`` (or a scheduler ending the job) sent to the command alone: it stops its kernels and workers,
+    publishes nothing half-made and leaves no folder behind, in both ways of building."""
+    import signal
+
+    import psutil
+    import time
+
+    temporary = Path(tempfile.mkdtemp(prefix="t", dir="/tmp" if os.path.isdir("/tmp") else None))
+    request.addfinalizer(lambda: shutil.rmtree(temporary, ignore_errors=True))
+    out = tmp_path / "out"
+    command, family = started_run(out, temporary, jobs)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(out.rglob("*.html")):  # in the middle of the run
+        time.sleep(0.05)
+    os.kill(command.pid, signal.SIGTERM)
+    _, err = command.communicate(timeout=60)
+    assert command.returncode == 143, err.decode()[-3000:]
+    assert "briefing: stopped. Documents written before it are kept" in err.decode()
+    assert "Traceback" not in err.decode(), err.decode()
+    _, alive = psutil.wait_procs(family, timeout=45)
+    assert not alive, f"left running: {[p.pid for p in alive]}"
+    assert not list(out.rglob(".staging-*"))
+    assert not list(temporary.iterdir())

@@ -28,3 +28,29 @@ def test_manifest_records_null_without_a_lock_file(tmp_path, monkeypatch):
     built = small_manifest(tmp_path)
     assert built["lock_file"] is None
     assert json.loads(write_manifest(tmp_path / "manifest.json", built).read_text())["lock_file"] is None
+
+
+def test_the_manifest_names_each_input_by_the_content_that_was_read(tmp_path):
+    """A return edited after it was read (while the run goes on) is named by what the briefing was built from;
+    every file the briefing read is listed, the register included."""
+    import shutil
+
+    from briefing.document import build_briefing, check_parameters
+    from briefing.paths import DATA_DIR
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR / "register", data / "register")
+    for period in ("2022-06", "2022-07"):
+        shutil.copytree(DATA_DIR / "returns" / period, data / "returns" / period)
+    b = build_briefing(check_parameters("2022-07", data_dir=str(data), output_dir=str(tmp_path / "out")))
+    edited = data / "returns" / "2022-07" / "Public Health.xlsx"
+    as_read = hashlib.sha256(edited.read_bytes()).hexdigest()
+    edited.write_bytes(edited.read_bytes() + b"\0")  # edited after the briefing read it
+    (tmp_path / "out").mkdir()
+    b.save_outputs()
+    inputs = {f["path"]: f for f in json.loads((tmp_path / "out" / "manifest.json").read_text())["inputs"]}
+    assert inputs["returns/2022-07/Public Health.xlsx"]["sha256"] == as_read
+    assert inputs["returns/2022-07/Public Health.xlsx"]["bytes"] == edited.stat().st_size - 1
+    register = data / "register" / "2022-23.xlsx"
+    assert inputs["register/2022-23.xlsx"]["sha256"] == hashlib.sha256(register.read_bytes()).hexdigest()
+    assert len(inputs) == 1 + 2 * 7  # the register and both months' seven returns

@@ -13,6 +13,7 @@ where known, and the reader never sees that file.
 """
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -73,11 +74,21 @@ def column_index(letters: str) -> int:
     return index - 1
 
 
-def inspect(path: Path) -> Inspected:
-    """Check the workbook at ``path`` under the limits (see the module docstring); ``ArchiveError`` if it fails."""
+def read_checked(path: Path) -> bytes:
+    """The bytes of the workbook at ``path``, once it is found to be an .xlsx file within the size limit:
+    read once, so that what is inspected, parsed and fingerprinted is the same content."""
     _check_file(Path(path))
     try:
-        with zipfile.ZipFile(path) as archive:
+        return Path(path).read_bytes()
+    except OSError as err:
+        raise ArchiveError(f"workbook cannot be read ({err.strerror or err})", "a readable .xlsx workbook") from None
+
+
+def inspect(content: bytes) -> Inspected:
+    """Check a workbook's bytes (``read_checked``) under the limits (see the module docstring);
+    ``ArchiveError`` if they fail."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
             parts = _inflate(archive)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError):
         raise ArchiveError("workbook is corrupt (not a readable .xlsx archive)", "an .xlsx workbook") from None

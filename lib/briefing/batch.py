@@ -169,10 +169,10 @@ def _worker_main(fresh_kernel: bool, folder: str) -> None:
     """A pool worker's start: launch its kernel at once (it starts while the run is being prepared).
 
     Ctrl-C is the command's to handle (it stops the workers); SIGTERM, as the
-    command stops them, ends the worker the ordinary way, so its kernel is shut
-    down (``_worker_exit``); and a worker whose command is gone (killed
-    outright, it cleans nothing up) ends itself the same way, rather than wait
-    for ever, and removes the run's folder.
+    command stops them, kills the worker's kernel and ends it (``_end_worker``);
+    and a worker whose command is gone (killed outright, it cleans nothing up)
+    ends itself the same way, rather than wait for ever, and removes the run's
+    folder. A worker ending normally shuts its kernel down (``_worker_exit``).
     """
     kernel = Kernel(folder=Path(folder))
     _worker.update(kernel=kernel, exporter=briefing_exporter(), fresh_kernel=fresh_kernel, folder=folder,
@@ -186,11 +186,33 @@ def _worker_main(fresh_kernel: bool, folder: str) -> None:
 
 
 def _end_worker(*_) -> None:
-    """SIGTERM in a worker: end it the ordinary way (its exit handler stops its kernel), once, and quietly
-    (the document it abandons would report its kernel's death): the command says what became of the run."""
+    """SIGTERM in a worker: kill its kernel and end it at once, quietly (the document it abandons would report
+    its kernel's death): the command says what became of the run.
+
+    Not the ordinary way out (``sys.exit``, the exit handler's graceful ``Kernel.stop``): the signal may have
+    interrupted a notebook in the middle of its event loop, and a shutdown that waits on that loop, or on
+    the interpreter's own ending, could wait for ever, and with it the command's ``Pool.terminate``, which
+    joins every worker. Killing the worker's own child processes and exiting needs nothing to finish.
+    """
+    import psutil
+
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())
-    sys.exit(1)
+    for child in psutil.Process().children(recursive=True):
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+    kernel_folder = _worker["kernel"].folder
+    if kernel_folder:
+        shutil.rmtree(kernel_folder, ignore_errors=True)
+    building = _worker.get("building")
+    if building is not None:  # the staging folder of the document abandoned (``build_document``'s naming)
+        for staging in building.html_path.parent.glob(f".staging-{building.html_path.stem}-*"):
+            shutil.rmtree(staging, ignore_errors=True)
+    if os.getppid() != _worker["command"]:
+        shutil.rmtree(_worker["folder"], ignore_errors=True)
+    os._exit(1)
 
 
 def _end_with_command() -> None:
@@ -208,7 +230,12 @@ def _worker_exit() -> None:
 
 def _build_in_worker(jobs: list[Job]) -> list[Result]:
     """Build ``jobs`` one after another on this worker's kernel."""
-    return [build_document(_worker["kernel"], job, _worker["exporter"], _worker["fresh_kernel"]) for job in jobs]
+    results = []
+    for job in jobs:
+        _worker["building"] = job
+        results.append(build_document(_worker["kernel"], job, _worker["exporter"], _worker["fresh_kernel"]))
+    _worker["building"] = None
+    return results
 
 
 # Runs -------------------------------------------------------------------------------------

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from .paths import NOTEBOOKS_DIR, safe_child
@@ -79,46 +83,132 @@ def cmd_run(args) -> int:
     if unwritable:
         print(f"briefing: cannot write to {settings.output_dir}: {unwritable}", file=sys.stderr)
         return 2
-    corporate_only = args.only == "corporate"
-    periods: list[str] = []
-
-    def plan() -> list:
-        """The periods and their documents, worked out while the kernels start (see ``batch.run_jobs``)."""
-        periods.extend(_periods(args, settings))
-        compare_to = args.compare_to or settings.compare_to
-        if compare_to:
-            for period in periods:
-                check_comparison(period, compare_to)
-        if args.strict and not strict_check(settings, periods):
-            raise _Refused
-        return [job for period in periods for job in plan_period(period, settings, params_file, args.compare_to,
-                                                                 settings.output_dir, corporate_only)]
-
-    workers = args.jobs or os.cpu_count() or 1
-    if corporate_only:  # one document a period: start no kernel that would have nothing to do
-        workers = min(workers, 1 if args.latest else len({p for spec in args.periods for p in period_range(spec)}))
+    periods = _periods(args, settings)
+    compare_to = args.compare_to or settings.compare_to
+    if compare_to:
+        for period in periods:
+            check_comparison(period, compare_to)
+    refused = _refused_periods(periods, settings, params_file, args.compare_to)
+    for period, why in refused.items():
+        print(f"briefing: {period} not built: {why}", file=sys.stderr)
+    periods = [period for period in periods if period not in refused]
+    if not periods:
+        return 2
+    if args.strict and not strict_check(settings, periods):
+        return 1
+    jobs = [job for period in periods for job in plan_period(period, settings, params_file, args.compare_to,
+                                                             settings.output_dir, args.only == "corporate")]
+    workers = min(args.jobs or os.cpu_count() or 1, len(jobs))  # a kernel with nothing to do is not started
     started = time.perf_counter()
     try:
-        results = run_jobs(plan, workers=workers, fresh_kernel=args.fresh_kernel, fail_fast=args.fail_fast,
-                           progress=not args.no_progress and sys.stderr.isatty(),
-                           prepare=_preparer(params_file, str(settings.data_dir), args.compare_to))
-    except _Refused:
-        return 1
-    except KeyboardInterrupt:  # Ctrl-C: the kernels and workers are stopped by now, nothing half-written published
-        print("briefing: interrupted. Documents written before it are kept; the others were not built "
-              "(a briefing that was being rebuilt keeps its previous version).", file=sys.stderr)
-        return 130
+        with period_locks([safe_child(settings.output_dir, period) for period in periods]), _sigterm_stops():
+            results = run_jobs(jobs, workers=workers, fresh_kernel=args.fresh_kernel, fail_fast=args.fail_fast,
+                               progress=not args.no_progress and sys.stderr.isatty(),
+                               prepare=_preparer(params_file, str(settings.data_dir), args.compare_to))
+    except FolderBusy as err:
+        print(f"briefing: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as stop:  # the kernels and workers are stopped by now, nothing half-written published
+        print(f"briefing: {'stopped' if isinstance(stop, Terminated) else 'interrupted'}. Documents written before "
+              "it are kept; the others were not built (a briefing that was being rebuilt keeps its previous "
+              "version).", file=sys.stderr)
+        return 143 if isinstance(stop, Terminated) else 130
     elapsed = time.perf_counter() - started
     write_index(settings.output_dir, settings.council, settings.data_dir)
     failed = [r for r in results if not r.ok]
     for result in results:
         if result.ok:
             print(f"wrote {result.job.html_path}")
-    for result in failed:
-        print(f"FAILED {result.job.name}: {result.error}", file=sys.stderr)
+    for error, names in _by_error(failed).items():
+        print(f"FAILED {names[0]}" + (f" and {plural(len(names) - 1, 'other document')}" if len(names) > 1 else "")
+              + f": {error}", file=sys.stderr)
     print(f"{len(results) - len(failed)} built, {len(failed)} failed, in {elapsed:.1f} s "
           f"({plural(len(periods), 'period')})")
-    return 1 if failed else 0
+    return 1 if failed or refused else 0
+
+
+def _refused_periods(periods: list[str], settings: Settings, params_file: str | None,
+                     compare_to: str | None) -> dict[str, str]:
+    """The periods whose notebooks would refuse their parameters (no returns, say), each with why: said once
+    here, before any kernel starts, rather than once by every document of the period."""
+    from .runs import RunError, check_parameters
+
+    refused = {}
+    for period in periods:
+        try:
+            check_parameters(period, compare_to, str(settings.data_dir), None, params_file)
+        except RunError as err:
+            refused[period] = str(err)
+    return refused
+
+
+def _by_error(failed: list) -> dict[str, list[str]]:
+    """The failed documents' names grouped by their error, in the order first met: an error shared by every
+    document of a period is printed once."""
+    grouped: dict[str, list[str]] = {}
+    for result in failed:
+        grouped.setdefault(result.error, []).append(result.job.name)
+    return grouped
+
+
+class FolderBusy(Exception):
+    """Another ``briefing run`` is writing a period folder this run would write."""
+
+
+@contextmanager
+def period_locks(folders: list[Path]):
+    """Hold an exclusive lock on each period's output folder while the run writes it, so that two runs into
+    one folder cannot mix their documents: the second is refused (``FolderBusy``) before it builds anything.
+
+    The lock is the operating system's (``flock`` on the folder itself): it goes with the process, so a run
+    killed outright leaves no stale lock. A folder made only to be locked is removed again if the run put
+    nothing in it.
+    """
+    held: list[tuple[Path, int, bool]] = []
+    try:
+        for folder in folders:
+            made = not folder.exists()
+            folder.mkdir(parents=True, exist_ok=True)
+            handle = os.open(folder, os.O_RDONLY)
+            held.append((folder, handle, made))
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise FolderBusy(f"another briefing run is writing {folder}; wait for it to finish, or give "
+                                 "this run another --output-dir") from None
+        yield
+    finally:
+        for folder, handle, made in held:
+            os.close(handle)
+            if made:
+                try:
+                    folder.rmdir()  # only if empty
+                except OSError:
+                    pass
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a scheduler stopping the job): stops the run as Ctrl-C does."""
+
+
+@contextmanager
+def _sigterm_stops():
+    """While the run goes on, SIGTERM stops it the way Ctrl-C does: kernels and workers stopped, staging
+    folders removed, nothing half-made published. (Left to its default, it ended the command at once and left
+    them behind; in the command's main thread only, where Python runs signal handlers.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(*_):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the run is being stopped
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _unwritable(folder: Path) -> str | None:
@@ -151,10 +241,6 @@ def _preparer(params_file: str | None, data_dir: str, compare_to: str | None):
         finally:
             cache.forget_unused()
     return prepare
-
-
-class _Refused(Exception):
-    """``--strict`` found errors in the returns: nothing is built."""
 
 
 def strict_check(settings: Settings, periods: list[str]) -> bool:

@@ -18,13 +18,13 @@ import pandas as pd
 from . import checks, finance, finance_tables, performance, performance_tables
 from .manifest import build_manifest, write_manifest
 from .money import format_millions, pct_text
-from .params import Settings, load_settings
-from .periods import check_comparison, financial_year, label, parse_period
+from .runs import Run, RunError, check_parameters  # noqa: F401 - the notebooks' names
+from .periods import financial_year, label
 from .problems import Problem, ReturnError
 from .ratings import RED, add_direction_of_travel, rate_periods
 from .register import load_register, register_path, register_problems
 from .readcache import ReadCache
-from .returns import PeriodReturns, available_periods, read_history
+from .returns import PeriodReturns, read_history
 from .charts import Chart
 from .index import document_title
 from .outputs import atomic_path
@@ -32,49 +32,6 @@ from .spreadsheet import write_workbook
 from .tables import Table
 from .words import plural
 from .validation import returns_with_errors, validated
-
-
-class RunError(ValueError):
-    """Parameters that do not describe a period that can be built."""
-
-
-@dataclass(frozen=True)
-class Run:
-    """What one briefing is built from: settings, the period, what it compares with, where it goes."""
-
-    settings: Settings
-    period: str
-    compare_to: str | None
-    output_dir: Path
-
-    @property
-    def data_dir(self) -> Path:
-        return self.settings.data_dir
-
-
-def check_parameters(period: str, compare_to: str | None = None, data_dir: str | None = None,
-                     output_dir: str | None = None, params_file: str | None = None) -> Run:
-    """Check a notebook's parameters and settle the defaults.
-
-    ``compare_to`` defaults to the latest period before ``period`` that has
-    returns; ``output_dir`` to ``<settings output_dir>/<period>``.
-    """
-    if not isinstance(period, str):
-        raise RunError(f"period must be a quoted string such as \"2022-07\", not {period!r}")
-    parse_period(period)
-    settings = load_settings(params_file, data_dir=data_dir)
-    periods = available_periods(settings.data_dir)
-    if period not in periods:
-        raise RunError(f"no returns for {period} in {settings.data_dir / 'returns'}; "
-                       f"periods with returns: {', '.join(periods) or 'none'}")
-    compare_to = compare_to or settings.compare_to
-    if compare_to is None:
-        earlier = [p for p in periods if p < period]
-        compare_to = earlier[-1] if earlier else None
-    else:
-        check_comparison(period, compare_to)
-    out = Path(output_dir) if output_dir else settings.output_dir / period
-    return Run(settings, period, compare_to, out)
 
 
 @dataclass
@@ -86,6 +43,7 @@ class Briefing:
     returns: Mapping[str, PeriodReturns]  # by period, oldest first
     register_issues: list[Problem] = field(default_factory=list)
     registers: Mapping[str, pd.DataFrame] = field(default_factory=dict)  # the register governing each period
+    read: Mapping[Path, dict] = field(default_factory=dict)  # every file read: its size and SHA-256 when read
 
     @property
     def period(self) -> str:
@@ -221,8 +179,8 @@ class Briefing:
         inputs = [p for r in self.returns.values() for p in r.files]
         inputs += sorted({register_path(self.run.data_dir, p) for p in self.returns})
         parameters = {**self.run.settings.as_dict(), "period": self.period, "compare_to": self.run.compare_to}
-        manifest = build_manifest([p for p in inputs if Path(p).exists()], self.run.data_dir, parameters,
-                                  ["briefing.html", "tables.xlsx", "manifest.json"])
+        manifest = build_manifest([p for p in inputs if Path(p).exists() or p in self.read], self.run.data_dir,
+                                  parameters, ["briefing.html", "tables.xlsx", "manifest.json"], self.read)
         return [tables_path, write_manifest(out / "manifest.json", manifest)]
 
 
@@ -420,12 +378,13 @@ class DirectorateBriefing:
 
 
 def _register_for(data_dir: Path, period: str, current_register: pd.DataFrame, current_period: str,
-                  cache: ReadCache | None) -> pd.DataFrame:
-    """The register governing ``period``: the current one within its year, else that year's own."""
+                  cache: ReadCache | None, read: dict) -> pd.DataFrame:
+    """The register governing ``period``: the current one within its year, else that year's own (``read``:
+    see ``load_register``)."""
     if financial_year(period) == financial_year(current_period):
         return current_register
     try:
-        return load_register(data_dir, period, cache=cache)
+        return load_register(data_dir, period, cache=cache, read=read)
     except ReturnError:
         return current_register
 
@@ -441,12 +400,15 @@ def build_briefing(run: Run, prepared: str | None = None, cache: ReadCache | Non
     """
     if prepared:
         return _load_prepared(run, Path(prepared))
-    register, register_issues, returns = read_history(run.data_dir, run.period, run.compare_to, cache)
+    read: dict[Path, dict] = {}
+    register, register_issues, returns = read_history(run.data_dir, run.period, run.compare_to, cache, read)
     register_issues += register_problems(register)
     returns[run.period] = validated(register, returns[run.period],
                                     {p: r for p, r in returns.items() if p < run.period}, run.settings)
-    registers = {p: _register_for(run.data_dir, p, register, run.period, cache) for p in returns}
-    return Briefing(run, register, returns, register_issues, registers)
+    registers = {p: _register_for(run.data_dir, p, register, run.period, cache, read) for p in returns}
+    for r in returns.values():
+        read.update(r.read)
+    return Briefing(run, register, returns, register_issues, registers, read)
 
 
 def prepare_briefing(run: Run, path: Path, cache: ReadCache | None = None) -> Path:

@@ -13,6 +13,7 @@ import sys
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
+from typing import Mapping
 
 from .outputs import write_text
 from .paths import PROJ_ROOT
@@ -56,16 +57,24 @@ def lock_file(path: Path | None = None) -> dict | None:
     return {"path": name, "sha256": sha256(path)}
 
 
-def build_manifest(inputs: list[Path], data_dir: Path, parameters: dict, outputs: list[str]) -> dict:
-    """The manifest as a dict: inputs relative to the data folder, parameters, versions, lock file, outputs."""
+def build_manifest(inputs: list[Path], data_dir: Path, parameters: dict, outputs: list[str],
+                   read: Mapping[Path, dict] | None = None) -> dict:
+    """The manifest as a dict: inputs relative to the data folder, parameters, versions, lock file, outputs.
+
+    An input's size and SHA-256 are those of the content that was read (``read``: path → ``{"bytes",
+    "sha256"}``, as ``Workbook.fingerprint`` took them), so a return edited while the run went on is not
+    named by its new content; a file not in ``read`` (one that could not be opened) is hashed now.
+    """
     data_dir = Path(data_dir).resolve()
+    recorded = {Path(p).resolve(): print_ for p, print_ in (read or {}).items()}
     files = []
     for path in sorted(set(Path(p).resolve() for p in inputs)):
         try:
             name = str(path.relative_to(data_dir))
         except ValueError:
             name = str(path)
-        files.append({"path": name, "bytes": path.stat().st_size, "sha256": sha256(path)})
+        known = recorded.get(path) or {"bytes": path.stat().st_size, "sha256": sha256(path)}
+        files.append({"path": name, "bytes": known["bytes"], "sha256": known["sha256"]})
     return {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "data_dir": str(data_dir),

@@ -38,7 +38,7 @@ def register_path(data_dir: Path, period: str) -> Path:
 
 
 def load_register(data_dir: Path, period: str, problems: list[Problem] | None = None,
-                  cache: ReadCache | None = None) -> pd.DataFrame:
+                  cache: ReadCache | None = None, read: dict | None = None) -> pd.DataFrame:
     """Read the financial year's register and derive how each measure is rated.
 
     Adds ``target_value`` (the numeric target, NaN for a text target),
@@ -48,24 +48,28 @@ def load_register(data_dir: Path, period: str, problems: list[Problem] | None = 
     the frequency's months apply (``ratings.due_months``), with
     ``due_months_unread``, its first word that is no month ("" if none). Raises ReturnError
     when the register cannot be used at all; per-row problems go to
-    ``problems``. ``cache``: see ``readcache``.
+    ``problems``. ``cache``: see ``readcache``. ``read``, if given, is told the register file's size and
+    SHA-256 as read (``Workbook.fingerprint``), for the manifest.
     """
     path = register_path(data_dir, period)
-    table, found = read_through(cache, path, "register", lambda: _read_register(path))
+    table, found, fingerprint = read_through(cache, path, "register", lambda: _read_register(path))
     if problems is not None:
         problems.extend(found)
+    if read is not None and fingerprint:
+        read[path] = fingerprint
     if table is None:
         raise ReturnError(next(p for p in reversed(found) if p.file == f"register/{path.name}"))
     return table
 
 
-def _read_register(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """The register table read from ``path`` (None when its sheet is unusable) and the problems found reading it."""
+def _read_register(path: Path) -> tuple[pd.DataFrame | None, list[Problem], dict]:
+    """The register table read from ``path`` (None when its sheet is unusable), the problems found reading it
+    and the fingerprint of the content read."""
     problems: list[Problem] = []
     book = Workbook.open(path, f"register/{path.name}")
     table = read_sheet(book, MEASURES, problems)
     if table is None:
-        return None, problems
+        return None, problems, book.fingerprint
     table = table[table["measure_id"].notna()].copy()
     table["measure_id"] = table["measure_id"].astype(str).str.strip()
     table["frequency"] = table["frequency"].map(_canonical(FREQUENCIES))
@@ -81,7 +85,7 @@ def _read_register(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
     table["due_month_numbers"] = pd.Series([months if months and not unread else None for months, unread in due],
                                            index=table.index, dtype=object)
     table["due_months_unread"] = [next(iter(unread), "") for _, unread in due]
-    return table.reset_index(drop=True), problems
+    return table.reset_index(drop=True), problems, book.fingerprint
 
 
 def _canonical(allowed: tuple[str, ...]):

@@ -93,6 +93,7 @@ class PeriodReturns:
     invalid: dict[str, str] = field(default_factory=dict)  # returns not used at all, and why
     unusable: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet key -> return -> why its sheet is not
     lines: bool = True  # False: the directorates' finance and savings lines were not read (see ``load_period``)
+    read: dict[Path, dict] = field(default_factory=dict)  # each file's size and SHA-256 as read, for the manifest
 
     def not_used(self, sheet: str) -> dict[str, str]:
         """The returns whose ``sheet`` (a key of ``DIRECTORATE_SHEETS`` or ``CORPORATE_SHEETS``) was not used,
@@ -149,7 +150,8 @@ def _check_cover(book: Workbook, who: str, period: str, problems: list[Problem])
 
 
 def read_return(path: Path, who: str, period: str, sheets: dict[str, SheetSpec]) -> tuple:
-    """Read one return's ``sheets``: ``(tables, problems, why unusable, {sheet: why that sheet is unusable})``.
+    """Read one return's ``sheets``: ``(tables, problems, why unusable, {sheet: why that sheet is unusable},
+    fingerprint of the content read (``Workbook.fingerprint``; None if it could not be read))``.
 
     ``tables`` is None when the workbook cannot be opened at all; a sheet that
     is missing or lacks a required column is None in it, and is named with its
@@ -162,7 +164,7 @@ def read_return(path: Path, who: str, period: str, sheets: dict[str, SheetSpec])
     try:
         book = Workbook.open(path, path.name)
     except ReturnError as err:
-        return None, [err.problem], err.problem.message, {}
+        return None, [err.problem], err.problem.message, {}, None
     _check_cover(book, who, period, problems)
     why = problems[0].message if problems else None
     tables, broken = {}, {}
@@ -175,7 +177,7 @@ def read_return(path: Path, who: str, period: str, sheets: dict[str, SheetSpec])
     required = [name for name, spec in sheets.items() if spec.required]
     if why is None and all(name in broken for name in required):
         why = broken[required[0]]
-    return tables, problems, why, broken
+    return tables, problems, why, broken, book.fingerprint
 
 
 def _read_workbook(folder: Path, who: str, period: str, sheets: dict[str, SheetSpec], out: PeriodReturns,
@@ -199,9 +201,11 @@ def _read_workbook(folder: Path, who: str, period: str, sheets: dict[str, SheetS
         out.invalid[who] = "missing"
         return None
     out.files.append(path)
-    tables, problems, why, broken = read_through(cache, path, ("return", who, period, tuple(sheets.items())),
-                                                 lambda: read_return(path, who, period, sheets))
+    tables, problems, why, broken, read = read_through(cache, path, ("return", who, period, tuple(sheets.items())),
+                                                       lambda: read_return(path, who, period, sheets))
     out.problems.extend(problems)
+    if read:
+        out.read[path] = read
     if why is not None:
         out.invalid[who] = why
     if tables is None or why is not None:
@@ -292,13 +296,15 @@ def history_periods(period: str, compare_to: str | None) -> list[str]:
     return sorted(wanted)
 
 
-def read_history(data_dir: Path, period: str, compare_to: str | None, cache: ReadCache | None = None) -> tuple:
+def read_history(data_dir: Path, period: str, compare_to: str | None, cache: ReadCache | None = None,
+                 read: dict | None = None) -> tuple:
     """What a briefing of ``period`` reads: the measure register (with what was wrong in it) and the returns
     of each of its ``history_periods`` that has any (``period`` itself always), as
-    ``(register, register problems, {period: PeriodReturns})``. ``cache``: see ``readcache``.
+    ``(register, register problems, {period: PeriodReturns})``. ``cache``: see ``readcache``; ``read``: see
+    ``load_register``.
     """
     register_issues: list[Problem] = []
-    register = load_register(data_dir, period, register_issues, cache)
+    register = load_register(data_dir, period, register_issues, cache, read)
     directorates = list(dict.fromkeys(register["directorate"]))
     present = set(available_periods(data_dir))
     wanted = [p for p in history_periods(period, compare_to) if p == period or p in present]

@@ -6,6 +6,8 @@ cell it came from so any figure in a briefing can be traced back to it.
 """
 from __future__ import annotations
 
+import hashlib
+import io
 import math
 import re
 from dataclasses import dataclass, field
@@ -16,7 +18,7 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
-from .archive import ArchiveError, ExcelError, inspect
+from .archive import ArchiveError, ExcelError, inspect, read_checked
 from .money import pence_column
 from .problems import ERROR, WARNING, Problem, ReturnError
 from .words import plural
@@ -69,6 +71,7 @@ class Workbook:
     book: CalamineWorkbook = field(repr=False)
     errors: dict[str, dict[tuple[int, int], ExcelError]] = field(default_factory=dict, repr=False)
     hidden: set[str] = field(default_factory=set)  # sheets hidden in Excel: never read
+    fingerprint: dict = field(default_factory=dict)  # {"bytes", "sha256"} of the content read, for the manifest
 
     @classmethod
     def open(cls, path: Path, label: str | None = None) -> "Workbook":
@@ -76,14 +79,16 @@ class Workbook:
         path = Path(path)
         label = label or path.name
         try:
-            inspected = inspect(path)
-            book = CalamineWorkbook.from_path(str(path))
+            content = read_checked(path)
+            inspected = inspect(content)
+            book = CalamineWorkbook.from_filelike(io.BytesIO(content))
         except ArchiveError as err:
             raise ReturnError(Problem(ERROR, label, err.sheet, err.cell, err.message, err.expected)) from None
         except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types for a bad file
             raise ReturnError(Problem(ERROR, label, None, None, f"workbook cannot be read ({type(exc).__name__}: "
                                       f"{exc})", "an .xlsx workbook")) from None
-        return cls(path, label, book, inspected.errors, inspected.hidden)
+        return cls(path, label, book, inspected.errors, inspected.hidden,
+                   {"bytes": len(content), "sha256": hashlib.sha256(content).hexdigest()})
 
     def sheets_named(self, wanted: str) -> list[str]:
         """The real names of the sheets named ``wanted``, matched ignoring case and spaces, hidden ones too."""
