@@ -136,13 +136,27 @@ def test_service_area_per_cent_is_blank_for_a_negative_budget():
     (m("2"), m("100"), True), (m("2") + 1, m("100"), False),           # exactly 2.0% is within; a penny over is not
     (m("-2"), m("100"), True), (m("-2") - 1, m("100"), False),         # either way
     (m("0.1"), m("-5"), True), (m("0.11"), m("-5"), False)])           # a negative net budget: its size
-def test_within_tolerance_boundaries(variance, budget, expected):
-    assert finance.within_tolerance(variance, budget, 2.0) is expected
+def test_on_target_either_way_boundaries(variance, budget, expected):
+    assert finance.OnTarget(2.0, either_way=True).met(variance, budget) is expected
+
+
+@pytest.mark.parametrize("variance,budget,expected", [
+    (m("2"), m("100"), True), (m("2") + 1, m("100"), False),           # exactly 2.0% over is on target
+    (m("-2") - 1, m("100"), True), (m("-50"), m("100"), True),         # any underspend is on target
+    (m("0.1"), m("-5"), True), (m("0.11"), m("-5"), False)])
+def test_on_target_overspend_boundaries(variance, budget, expected):
+    assert finance.OnTarget(2.0).met(variance, budget) is expected
+
+
+def test_on_target_says_what_it_means():
+    assert finance.OnTarget(2.0).words == ("a forecast overspend of no more than 2.0% of budget (an underspend is "
+                                           "on target)")
+    assert finance.OnTarget(1.5, True).short == "Within 1.5% of budget, over or under"
 
 
 def test_on_target_yes_no_position_and_notes():
     current = july(finance_by={"Alpha": ALPHA_WITH_NOTE, "Beta": JULY_FINANCE["Beta"]})
-    table = finance.on_target(current, DIRECTORATES, 2.0).set_index("directorate")
+    table = finance.on_target(current, DIRECTORATES, finance.OnTarget(2.0, True)).set_index("directorate")
     assert table.loc["Alpha", "on_target"] == "Yes"                    # +1.6% of 15.25
     assert table.loc["Alpha", "position"] == "+£0.3m or +1.6%"         # 0.25 rounds half up
     assert table.loc["Beta", "on_target"] == "No"                      # -2.5%
@@ -238,7 +252,7 @@ def test_a_directorates_service_areas_are_those_it_alone_gives():
     """``FinancePosition.service_areas_of``: a directorate's rows of the council's table, as the calculation alone."""
     returns = {**year_so_far(), "2022-07": july(finance_by={"Alpha": ALPHA_WITH_NOTE, "Beta": JULY_FINANCE["Beta"]})}
     current = returns["2022-07"]
-    figures = finance.finance_position(returns, "2022-07", "2022-05", DIRECTORATES, 1.5)
+    figures = finance.finance_position(returns, "2022-07", "2022-05", DIRECTORATES, finance.OnTarget(1.5))
     for directorate in DIRECTORATES:  # (a column a directorate alone leaves blank is typed as blank)
         alone = finance.service_areas(current, [directorate]).iloc[:-1]
         pd.testing.assert_frame_equal(figures.service_areas_of([directorate]), alone, check_dtype=False,
@@ -335,7 +349,7 @@ def test_service_areas_are_the_rows_read_one_by_one(bundled_with_faults, pick):
 
 def test_on_target_notes_are_each_directorates_commentary_line_by_line(bundled_with_faults):
     directorates = [*dict.fromkeys(bundled_with_faults.finance["directorate"]), "No such directorate"]
-    notes = finance.on_target(bundled_with_faults, directorates, 2.0).set_index("directorate")["notes"]
+    notes = finance.on_target(bundled_with_faults, directorates, finance.OnTarget(2.0)).set_index("directorate")["notes"]
     for directorate in directorates[:-1]:
         own = bundled_with_faults.finance[bundled_with_faults.finance["directorate"] == directorate]
         assert notes[directorate] == "\n".join(f"{r['service_area']}: {r['commentary']}" for _, r in own.iterrows()

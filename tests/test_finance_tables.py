@@ -33,7 +33,7 @@ def test_on_target_table_against_the_tolerance_set_and_for_one_directorate():
     b = briefing_of({"2022-07": current}, finance_tolerance_pct=1.5)
     shown = finance_tables.on_target_table(b).frame.set_index("Directorate")
     assert shown.loc["Alpha", "On target?"] == "No"                    # 1.6% is outside a 1.5% tolerance
-    assert shown.loc["Alpha", "Target"] == "Within 1.5% of net budget"
+    assert shown.loc["Alpha", "Target"] == "Overspend no more than 1.5% of budget"
     own = finance_tables.on_target_table(b, ["Alpha"]).frame
     assert own["Directorate"].tolist() == ["Alpha"]
     assert own["Notes"].tolist() == ["Highways: Winter gritting & repairs."]

@@ -86,7 +86,7 @@ class Briefing:
         the checks, the narrative and the headlines of the period's documents show, worked out once for this
         Briefing and read by all of them."""
         return finance.finance_position(self.returns, self.period, self.run.compare_to, self.directorates,
-                                        self.run.settings.finance_tolerance_pct)
+                                        finance.OnTarget.of(self.run.settings))
 
     @cached_property
     def checks(self) -> pd.DataFrame:

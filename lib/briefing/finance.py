@@ -249,15 +249,54 @@ def _unavailable(current: PeriodReturns, directorate: str) -> str:
 
 # 4. On target? ----------------------------------------------------------------
 
-def within_tolerance(variance, budget, tolerance_pct: float):
-    """True when the variance, either way, is no more than ``tolerance_pct`` of the budget.
+@dataclasses.dataclass(frozen=True)
+class OnTarget:
+    """What "on target" means for a budget, set once in params (``finance_on_target``,
+    ``finance_tolerance_pct``): every table, measure and sentence judges with ``met`` and says it with
+    ``words``.
 
-    Compared exactly in pence (the tolerance read as typed, e.g. 2.0), so a
-    directorate at exactly the edge is on target. Blank when either is blank.
+    ``either_way`` False: a forecast overspend of no more than ``tolerance_pct`` of the budget (an
+    underspend is on target), as the July 2022 report's "no more than 2% over their budget". True: a
+    variance over or under of no more than it.
     """
-    if pd.isna(variance) or pd.isna(budget):
-        return pd.NA
-    return abs(int(variance)) * 100 <= Decimal(str(tolerance_pct)) * abs(int(budget))
+
+    tolerance_pct: float = 2.0
+    either_way: bool = False
+
+    @classmethod
+    def of(cls, settings) -> "OnTarget":
+        return cls(settings.finance_tolerance_pct, settings.finance_on_target == "either way")
+
+    def met(self, variance, budget):
+        """Whether a variance of a budget (pence) is on target; blank when either is blank.
+
+        Compared exactly in pence (the tolerance read as typed, e.g. 2.0), so a
+        variance at exactly the edge is on target.
+        """
+        if pd.isna(variance) or pd.isna(budget):
+            return pd.NA
+        judged = abs(int(variance)) if self.either_way else int(variance)
+        return judged * 100 <= Decimal(str(self.tolerance_pct)) * abs(int(budget))
+
+    @property
+    def limit(self) -> str:
+        return f"{self.tolerance_pct:.1f}%"
+
+    @property
+    def words(self) -> str:
+        """The definition in a phrase: "a forecast overspend of no more than 2.0% of budget"."""
+        return (f"a forecast variance, over or under, of no more than {self.limit} of budget" if self.either_way
+                else f"a forecast overspend of no more than {self.limit} of budget (an underspend is on target)")
+
+    @property
+    def short(self) -> str:
+        """The definition for a table's Target column: "Overspend no more than 2.0% of budget"."""
+        return (f"Within {self.limit} of budget, over or under" if self.either_way
+                else f"Overspend no more than {self.limit} of budget")
+
+    def measure_value(self, pct):
+        """What a variance per cent of budget is judged as: the overspend (signed) or the variance either way."""
+        return pct if pd.isna(pct) or not self.either_way else abs(pct)
 
 
 def _position_text(variance, pct) -> str:
@@ -280,8 +319,8 @@ def _notes(current: PeriodReturns) -> dict[str, str]:
     return notes
 
 
-def on_target(current: PeriodReturns, directorates: list[str], tolerance_pct: float) -> pd.DataFrame:
-    """Each directorate's variance against the tolerance, Yes or No, with the notes from its return.
+def on_target(current: PeriodReturns, directorates: list[str], rule: OnTarget) -> pd.DataFrame:
+    """Each directorate's variance judged by the ``rule``, Yes or No, with the notes from its return.
 
     The last row is the council as a whole: the forecast year-end variance
     against the net operating budget (the Q3 2017-18 annex's council line).
@@ -297,7 +336,7 @@ def on_target(current: PeriodReturns, directorates: list[str], tolerance_pct: fl
                  "variance_pct": percent(variance, budget)})
     table = as_money(pd.DataFrame(rows), ["latest_budget", "variance"])
     table["notes"] = [notes[d] if d in notes else _unavailable(current, d) for d in position["directorate"]] + [""]
-    within = [within_tolerance(v, b, tolerance_pct) for v, b in zip(table["variance"], table["latest_budget"])]
+    within = [rule.met(v, b) for v, b in zip(table["variance"], table["latest_budget"])]
     table["on_target"] = ["" if pd.isna(w) else "Yes" if w else "No" for w in within]
     table["position"] = [_position_text(v, p) for v, p in zip(table["variance"], table["variance_pct"])]
     return table[["directorate", "latest_budget", "variance", "variance_pct", "position", "on_target", "notes"]]
@@ -436,11 +475,11 @@ class FinancePosition:
 
 
 def finance_position(returns: Mapping[str, PeriodReturns], period: str, compare_to: str | None,
-                     directorates: list[str], tolerance_pct: float) -> FinancePosition:
+                     directorates: list[str], rule: OnTarget) -> FinancePosition:
     """The financial position of ``period`` compared with ``compare_to`` (blank without its returns).
 
     ``returns``, by period, holds the period's, the comparison's and the year so far's (for the trend);
-    ``tolerance_pct`` is ``finance_tolerance_pct``.
+    ``rule`` is what on target means (``OnTarget.of(settings)``).
     """
     current, comparison = returns[period], returns.get(compare_to) if compare_to else None
     return FinancePosition(
@@ -448,7 +487,7 @@ def finance_position(returns: Mapping[str, PeriodReturns], period: str, compare_
         central=central_position(current, comparison, directorates),
         council=net_operating_budget(current, comparison, directorates),
         service_areas=service_areas(current, directorates),
-        on_target=on_target(current, directorates, tolerance_pct),
+        on_target=on_target(current, directorates, rule),
         savings=savings_by_directorate(current, directorates),
         balances=general_balances(current, directorates), reserves=reserves(current),
         dsg=dedicated_schools_grant(current), trend=variance_trend(returns, period, directorates))

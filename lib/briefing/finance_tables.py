@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import charts
 from .checks import FAILED, check_summary
-from .finance import NET_OPERATING_BUDGET, savings_lines
+from .finance import NET_OPERATING_BUDGET, OnTarget, savings_lines
 from .finance_narrative import narrative, spend_kind
 from .money import format_millions, pct_text, percent
 from .periods import label, month_name
@@ -172,26 +172,31 @@ def own_service_areas_table(b, directorate: str) -> Table:
 
 def on_target_table(b, directorates: list[str] | None = None, key: str = "On target") -> Table:
     """The Q3 2017-18 finance annex: each directorate's position against the tolerance, Yes or No, with notes."""
-    tolerance = b.run.settings.finance_tolerance_pct
+    rule = OnTarget.of(b.run.settings)
     table = b.finance.on_target
     if directorates is not None:  # a row depends only on its own directorate's lines
         table = table[table["directorate"].isin(directorates)]
     judged = table.iloc[:-1] if directorates is None else table
-    yes = int((judged["on_target"] == "Yes").sum())
-    title = (f"{yes} of {len(judged)} directorates are forecast within {tolerance:.1f}% of their budget"
-             if directorates is None else
+    title = (on_target_sentence(judged, rule) if directorates is None else
              f"{judged.iloc[0]['directorate']} is {'' if judged.iloc[0]['on_target'] == 'Yes' else 'not '}"
-             f"forecast within {tolerance:.1f}% of its budget")
-    frame = pd.DataFrame({"Directorate": table["directorate"],
-                          "Target": f"Within {tolerance:.1f}% of net budget",
+             f"on target: {rule.words}")
+    frame = pd.DataFrame({"Directorate": table["directorate"], "Target": rule.short,
                           "Position": table["position"], "On target?": table["on_target"],
                           "Notes": table["notes"]})
     return Table(key, title, frame,
-                 caption=f"On target when the forecast variance, over or under, is no more than {tolerance:.1f}% "
-                         "of the net budget (finance_tolerance_pct). Notes are the directorates' commentary on their "
+                 caption=f"On target means {rule.words}. Notes are the directorates' commentary on their "
                          "service areas.",
                  source=f"{FINANCE_SOURCE}; {CORPORATE_SOURCE} for the council line",
                  total_rows=1 if directorates is None else 0)
+
+
+def on_target_sentence(judged: pd.DataFrame, rule) -> str:
+    """"4 of 6 directorates are on target: ..." from the directorate rows of ``finance.on_target``; the same
+    count the measure of directorates on target is computed from (``computed``)."""
+    yes = int((judged["on_target"] == "Yes").sum())
+    unknown = int((judged["on_target"] == "").sum())
+    text = f"{yes} of {len(judged)} directorates are on target, {rule.words}"
+    return text + (f"; {unknown} cannot be judged" if unknown else "")
 
 
 def _savings_title(total) -> str:

@@ -25,6 +25,7 @@ class Settings:
     compare_to: str | None = None
     amber_tolerance_pct: float = 5.0
     finance_tolerance_pct: float = 2.0
+    finance_on_target: str = "overspend"  # or "either way": see ``finance.OnTarget``
     variance_check_m: float = 0.05
     execution_timeout: int = 600
 
@@ -69,6 +70,8 @@ def load_settings(params_file: str | Path | None = None, **overrides) -> Setting
     for key in _TOLERANCES:
         if values.get(key) is not None:
             values[key] = _tolerance(key, values[key])
+    if values.get("finance_on_target") is not None:
+        values["finance_on_target"] = _on_target_basis(values["finance_on_target"])
     if values.get("execution_timeout") is not None:
         values["execution_timeout"] = _timeout(values["execution_timeout"])
     return Settings(**{k: v for k, v in values.items() if v is not None})
@@ -103,6 +106,19 @@ def _tolerance(key: str, value) -> float:
     if not math.isfinite(number) or number < 0:
         raise ParamsError(f"{key} must be a number of 0 or more, not {value!r}")
     return number
+
+
+ON_TARGET_BASES = ("overspend", "either way")
+
+
+def _on_target_basis(value) -> str:
+    """``finance_on_target``: what a budget's variance is judged by, one of ``ON_TARGET_BASES``."""
+    basis = " ".join(str(value).split()).lower()
+    if basis not in ON_TARGET_BASES:
+        raise ParamsError(f"finance_on_target must be 'overspend' (an overspend of no more than "
+                          f"finance_tolerance_pct; an underspend is on target) or 'either way' (a variance over "
+                          f"or under of no more than it), not {value!r}")
+    return basis
 
 
 def _timeout(value) -> int:

@@ -72,7 +72,10 @@ def write_workbook(tables: list[Table], path: Path) -> Path:
     options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                "strings_to_numbers": False}
     with atomic_path(path) as tmp:
-        with xlsxwriter.Workbook(str(tmp), options) as book:
+        # constant_memory streams each sheet through a temporary file: kept beside the workbook being written
+        # (a batch document's staging folder), not in the system's, so a kernel killed mid-write leaves
+        # nothing behind once its staging folder is removed
+        with xlsxwriter.Workbook(str(tmp), {**options, "tmpdir": str(Path(tmp).parent)}) as book:
             styles = Styles(book)
             for table in tables:
                 _write_sheet(book.add_worksheet(table.key), table, styles)
