@@ -27,7 +27,7 @@ CHILDREN = "Children's Services.xlsx"
 TERMLY = "OCC07.10"            # termly (Apr, Jul, Dec), higher is better, target 88 %
 TERMLY_ROW = 44                # its row of the register
 JUDGED = "OCC07.09"            # termly, rated by the director's Reported RAG ("Top quartile")
-DUE_MONTHS_CELL = f"L{TERMLY_ROW}"
+DUE_MONTHS_CELL = f"M{TERMLY_ROW}"
 NOT_DUE_EXPECTED = ("report it in a month it is due ({}), or give the measure its due months in the "
                     "register's Due months column")
 
@@ -42,11 +42,12 @@ def data(tmp_path) -> Path:
 
 
 def give_due_months(data: Path, **entries: str) -> None:
-    """Add the Due months column (L) to the copy's register, with ``entries`` by row (``L44="Jan, May, Sep"``)."""
+    """Add the Due months column (M, after Computed as) to the copy's register, with ``entries`` by row
+    (``M44="Jan, May, Sep"``)."""
     path = data / REGISTER
     book = load_workbook(path)
     sheet = book["Measures"]
-    sheet["L1"] = "Due months"
+    sheet["M1"] = "Due months"
     for cell, text in entries.items():
         sheet[cell] = text
     book.save(path)

@@ -31,7 +31,8 @@ from .outputs import atomic_path
 from .spreadsheet import write_workbook
 from .tables import Table
 from .words import plural
-from .validation import returns_with_errors, validated
+from .computed import with_computed
+from .validation import governed, returns_with_errors, validated
 
 
 @dataclass
@@ -403,9 +404,16 @@ def build_briefing(run: Run, prepared: str | None = None, cache: ReadCache | Non
     read: dict[Path, dict] = {}
     register, register_issues, returns = read_history(run.data_dir, run.period, run.compare_to, cache, read)
     register_issues += register_problems(register)
+    register, overridden = governed(register, run.settings)
+    register_issues += overridden
     returns[run.period] = validated(register, returns[run.period],
                                     {p: r for p, r in returns.items() if p < run.period}, run.settings)
-    registers = {p: _register_for(run.data_dir, p, register, run.period, cache, read) for p in returns}
+    registers = {p: governed(_register_for(run.data_dir, p, register, run.period, cache, read), run.settings)[0]
+                 for p in returns}
+    directorates, rule = list(dict.fromkeys(register["directorate"])), finance.OnTarget.of(run.settings)
+    for p in returns:  # the months before: their computed measures too, as history (the period's are done)
+        if p != run.period:
+            returns[p] = with_computed(registers[p], returns[p], directorates, rule)[0]
     for r in returns.values():
         read.update(r.read)
     return Briefing(run, register, returns, register_issues, registers, read)

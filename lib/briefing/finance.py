@@ -32,6 +32,7 @@ TOTAL_DIRECTORATES = "Total directorate budgets"
 TOTAL_CENTRAL = "Total budgets held centrally"
 NET_OPERATING_BUDGET = "Net operating budget"
 YEAR_END = "Forecast year-end position"
+FORECAST_BALANCES = "Forecast general balances at 31 March"
 OPENING_BALANCE = "General balances at 1 April"
 RISK_ASSESSED_LEVEL = "Risk-assessed level"
 POSITION = ["latest_budget", "forecast_outturn", "variance", "previous_variance", "change"]
@@ -402,7 +403,7 @@ def general_balances(current: PeriodReturns, directorates: list[str]) -> pd.Data
         (OPENING_BALANCE, opening, opening_cell),
         ("Less forecast overspend" if overspend else "Add forecast underspend", movement,
          "Forecast year-end position (net operating budget and funding)"),
-        ("Forecast general balances at 31 March", forecast, "Opening balance plus the movement"),
+        (FORECAST_BALANCES, forecast, "Opening balance plus the movement"),
         (RISK_ASSESSED_LEVEL, level, level_cell),
         ("Headroom above the risk-assessed level" if pd.isna(gap) or gap >= 0 else
          "Shortfall below the risk-assessed level", gap, "Forecast balance less the risk-assessed level"),

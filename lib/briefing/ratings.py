@@ -190,10 +190,13 @@ def reported_rows(performance: pd.DataFrame, owners: pd.Series) -> pd.DataFrame:
 
 
 def _source_cells(rated: pd.DataFrame) -> pd.Series:
-    """Where each actual was read, ``Children's Services.xlsx!Performance!B7``; blank when not in a return."""
+    """Where each actual was read, ``Children's Services.xlsx!Performance!B7``, or what it was computed from
+    (``computed``); blank when not in a return."""
     rows = pd.to_numeric(rated["row"], errors="coerce").tolist()
-    return pd.Series(["" if pd.isna(r) else f"{f}!{s}!{column_of(letters, 'actual')}{int(r)}" for f, s, letters, r
-                      in zip(rated["file"].tolist(), rated["sheet"].tolist(), rated["letters"].tolist(), rows)],
+    computed = rated["computed_from"].tolist() if "computed_from" in rated else [""] * len(rated)
+    return pd.Series([how or ("" if pd.isna(r) else f"{f}!{s}!{column_of(letters, 'actual')}{int(r)}")
+                      for f, s, letters, r, how in zip(rated["file"].tolist(), rated["sheet"].tolist(),
+                                                       rated["letters"].tolist(), rows, computed)],
                      index=rated.index, dtype="object")
 
 
@@ -264,13 +267,17 @@ def _due_and_reported(register: pd.DataFrame, performance: pd.DataFrame, period:
     owners = due.set_index("_key")["directorate"]
     reported = reported_rows(performance, owners)
     fields = ["actual", "reported_rag", "outlook", "commentary", "risk_impact", "finance_impact",
-              "not_reported_reason", "file", "sheet", "row", "letters", "times_reported"]
+              "not_reported_reason", "file", "sheet", "row", "letters", "times_reported", "computed_from"]
+    if "computed_from" not in reported:
+        reported = reported.assign(computed_from="")
     joined = due.drop(columns=[c for c in ("file", "sheet", "row", "letters") if c in due]).join(
         reported[fields], on="_key")
     joined["period"] = period
     joined["in_return"] = joined["_key"].isin(reported.index)
     joined["times_reported"] = joined["times_reported"].fillna(0).astype(int)
-    joined["_return_invalid"] = joined["directorate"].isin(invalid)
+    joined["computed_from"] = joined["computed_from"].fillna("").astype(object)
+    # a computed measure needs no Performance sheet: its figure comes from the finance returns
+    joined["_return_invalid"] = joined["directorate"].isin(invalid) & joined["computed_from"].eq("")
     joined["_invalid_why"] = joined["directorate"].map(invalid).astype(object)
     return joined
 

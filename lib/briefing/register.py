@@ -27,6 +27,7 @@ MEASURES = SheetSpec("Measures", (
     Column("amber_tolerance", "Amber tolerance", kind="number", required=False),
     Column("cumulative", "Cumulative", required=False),
     Column("due_months", "Due months", required=False),
+    Column("computed_as", "Computed as", required=False),
 ))
 # Words a Due months entry may join its months with ("Jan, May and Sep"), beside commas and spaces.
 _MONTH_JOINERS = {"and", "&"}
@@ -85,6 +86,12 @@ def _read_register(path: Path) -> tuple[pd.DataFrame | None, list[Problem], dict
     table["due_month_numbers"] = pd.Series([months if months and not unread else None for months, unread in due],
                                            index=table.index, dtype=object)
     table["due_months_unread"] = [next(iter(unread), "") for _, unread in due]
+    from .computed import parse  # the figures are the finance section's
+    parsed = [parse(text) for text in table["computed_as"].tolist()]
+    table["computed"] = pd.Series([f.name.casefold() if f else None for f, _, _ in parsed], index=table.index,
+                                  dtype=object)
+    table["computed_block"] = [block for _, block, _ in parsed]
+    table["computed_readable"] = [ok for _, _, ok in parsed]
     return table.reset_index(drop=True), problems, book.fingerprint
 
 

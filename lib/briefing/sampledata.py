@@ -81,7 +81,11 @@ UNIT_DECIMALS = {"%": 1, "number": 0, "days": 1, "£m": 2, "kg": 0, "hectares": 
 
 REGISTER_SHEET = "Measures"
 REGISTER_COLUMNS = ("Measure ID", "Measure", "Priority", "Directorate", "Director", "Frequency",
-                    "Polarity", "Unit", "Target", "Amber tolerance", "Cumulative")
+                    "Polarity", "Unit", "Target", "Amber tolerance", "Cumulative", "Computed as")
+# The finance measures the briefing works out from the returns (``computed.FIGURES``), not typed.
+COMPUTED_AS = {"OCC11.01": "Council variance %", "OCC11.02": "Savings delivered %",
+               "OCC11.03": "Forecast general balances", "OCC11.04": "Directorates on target %",
+               "OCC11.05": "DSG in-year deficit: High Needs"}
 COVER_COLUMNS = ("Item", "Value")
 COVER_ITEMS = ("Directorate", "Period", "Prepared by", "Date submitted")
 PERFORMANCE_COLUMNS = ("Measure ID", "Actual", "Reported RAG", "Outlook", "Commentary",
@@ -208,7 +212,7 @@ MEASURES = [
     ("OCC10.04", "% of calls to the Customer Service Centre abandoned", "CSC", "Mth", "L", "%", 10, 20, "N", "A"),
     ("OCC10.05", "Average wait to be answered on the telephony channel", "CSC", "Mth", "L", "seconds", 120, 15, "N", "G"),
     ("OCC10.06", "Customer satisfaction with digital channels", "CSC", "Qtr", "H", "%", 80, None, "N", ""),
-    ("OCC11.01", "Overall forecast revenue variance across the council (% of net operating budget)", "FIN", "Mth", "L", "%", 1.0, 20, "N", "f"),
+    ("OCC11.01", "Overall forecast revenue variance across the council (% of net operating budget)", "FIN", "Mth", "L", "%", 2.0, 20, "N", "f"),
     ("OCC11.02", "Achievement of planned savings (% forecast to be delivered)", "FIN", "Mth", "H", "%", 95, None, "N", "f"),
     ("OCC11.03", "Forecast general balances at the year end", "FIN", "Mth", "H", "£m", 28.9, None, "N", "f"),
     ("OCC11.04", "% of directorates forecasting no more than 2% over their budget", "FIN", "Mth", "H", "%", 100, None, "N", "f"),
@@ -596,7 +600,7 @@ class Measure:
         code = self.id.split(".")[0]
         return (self.id, self.name, f"{code}: {priorities[code]}", self.directorate, self.director,
                 self.frequency, self.polarity, self.unit, self.target, self.tolerance,
-                "Y" if self.cumulative else "N")
+                "Y" if self.cumulative else "N", COMPUTED_AS.get(self.id))
 
 
 @dataclass(frozen=True)

@@ -170,13 +170,17 @@ def register_rules() -> RuleSet:
         Rule("due months unknown", "due_months", lambda t: t["due_months_unread"].eq(""),
              "Due months {shown}: {due_months_unread!r} is not a month", "month names such as 'Jan, May, Sep'",
              whole_row=True),
+        Rule("computed as unknown", "computed_as", lambda t: t["computed_readable"].astype(bool),
+             "Computed as {shown} is not a figure the briefing works out", "{computed_names}", whole_row=True),
     ])
 
 
 def check_register(register: pd.DataFrame) -> list[Problem]:
     """The register's own problems (``register_rules``), each at its cell of the register."""
+    from .computed import NAMES
     target_as_percent = register["target_value"].map(lambda v: number_text(v * 100))
-    return register_rules().problems(register.assign(target_as_percent=target_as_percent).reset_index(drop=True))
+    return register_rules().problems(register.assign(target_as_percent=target_as_percent, computed_names=NAMES)
+                                     .reset_index(drop=True))
 
 
 # The Performance sheet ----------------------------------------------------------------

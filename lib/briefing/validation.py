@@ -52,10 +52,20 @@ def validate_period(settings: Settings, period: str, cache: ReadCache | None = N
     except ReturnError as err:
         return [*problems, err.problem]
     problems += register_problems(register)
+    register, differ = governed(register, settings)
+    problems += differ
     directorates = list(dict.fromkeys(register["directorate"]))
     returns = load_period(settings.data_dir, period, directorates, cache=cache)
     history = earlier_returns(settings.data_dir, period, directorates, cache)
     return in_cell_order([*problems, *validated(register, returns, history, settings).problems])
+
+
+def governed(register: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, list[Problem]]:
+    """The register as params govern it (``computed.with_targets``: a computed variance measure is judged
+    by the on-target rule), with a warning for each target it overrides."""
+    from .computed import with_targets
+    from .finance import OnTarget
+    return with_targets(register, OnTarget.of(settings))
 
 
 def earlier_returns(data_dir: Path, period: str, directorates: list[str],
@@ -74,8 +84,14 @@ def validated(register: pd.DataFrame, returns: PeriodReturns, history: dict[str,
     ``returns`` itself is not changed (it may be shared). ``history`` holds
     earlier periods' returns, for the out-of-line check.
     """
+    from .computed import with_computed
+    from .finance import OnTarget
+
     problems = one_per_cell([*returns.problems, *return_problems(register, returns, history, settings)])
-    return replace(returns, performance=set_aside(returns.performance, problems), problems=fold_repeated(problems))
+    checked = replace(returns, performance=set_aside(returns.performance, problems))
+    checked, differ = with_computed(register, checked, list(dict.fromkeys(register["directorate"])),
+                                    OnTarget.of(settings))
+    return replace(checked, problems=fold_repeated(one_per_cell([*problems, *differ])))
 
 
 def return_problems(register: pd.DataFrame, returns: PeriodReturns, history: dict[str, PeriodReturns],
