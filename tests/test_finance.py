@@ -192,7 +192,7 @@ def test_general_balances_headroom_after_an_underspend():
     table = finance.general_balances(july(), DIRECTORATES).set_index("item")["amount"]
     # Year end -0.35 (an underspend) adds to the opening 20: 20.35, 1.35 above the level of 19.
     assert table.tolist() == [m("20"), m("0.35"), m("20.35"), m("19"), m("1.35")]
-    assert list(table.index)[1] == "Add forecast underspend"
+    assert list(table.index)[1] == "Forecast underspend (added to balances)"
     assert list(table.index)[4] == "Headroom above the risk-assessed level"
 
 
@@ -201,7 +201,7 @@ def test_general_balances_shortfall_after_an_overspend():
     table = finance.general_balances(current, DIRECTORATES).set_index("item")["amount"]
     # Directorates +0.9, central -0.5: year end +0.4 (an overspend). 19 - 0.4 = 18.6, 0.4 below 19.
     assert table.tolist() == [m("19"), m("-0.4"), m("18.6"), m("19"), m("-0.4")]
-    assert list(table.index)[1] == "Less forecast overspend"
+    assert list(table.index)[1] == "Forecast overspend (taken from balances)"
     assert list(table.index)[4] == "Shortfall below the risk-assessed level"
 
 
@@ -244,8 +244,8 @@ def test_the_position_is_worked_out_once_per_briefing_from_its_own_returns(monke
     assert other.finance is not first and len(worked_out) == 2
     assert row(other.finance.position, "directorate", "Alpha")["variance"] == m("1")   # Highways alone, 10 → 11
     assert row(first.position, "directorate", "Alpha")["variance"] == m("0.25")
-    assert row(other.finance.balances, "item", "Less forecast overspend")["amount"] == m("-0.4")
-    assert first.balances["item"].tolist()[1] == "Add forecast underspend"
+    assert row(other.finance.balances, "item", "Forecast overspend (taken from balances)")["amount"] == m("-0.4")
+    assert first.balances["item"].tolist()[1] == "Forecast underspend (added to balances)"
 
 
 def test_a_directorates_service_areas_are_those_it_alone_gives():

@@ -20,7 +20,7 @@ from briefing.register import register_directorates
 from briefing.tables import RAG_SYMBOLS
 
 RAG_WORDS = set(RAG_SYMBOLS)
-NUMBER = re.compile(r"^(–|[+-]?£?[\d,]+(\.\d+)?(m|%)?)$")
+NUMBER = re.compile(r"^(–|[+-]?£?[\d,]+(\.\d+)?(m|%| [a-z]+)?)$")  # a figure, with its unit (53.9%, 2 days)
 
 
 def documents(out: Path, period: str) -> dict[str, Path]:

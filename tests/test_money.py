@@ -27,8 +27,8 @@ def test_rounding_is_half_up_at_display_only():
     assert format_millions(pence_from_millions(7.15)) == "£7.2m"
     assert format_millions(pence_from_millions(-1.349)) == "-£1.3m"
     assert format_millions(pence_from_millions(2.4), sign=True) == "+£2.4m"
-    assert format_millions(pence_from_millions(-0.0004)) == "£0.0m"  # nil when shown: no minus sign
-    assert format_millions(pence_from_millions(-0.04)) == "-£0.040m"  # not nil: shown to the £1,000
+    assert format_millions(pence_from_millions(-0.0004)) == "less than £0.1m"  # not nil: never "-£0.0m"
+    assert format_millions(pence_from_millions(-0.04)) == "less than £0.1m"  # not nil, and no third decimal
     assert millions(150_000_000) == 1.5
 
 
@@ -53,7 +53,8 @@ def test_a_column_in_pence_keeps_exact_halves_and_blanks():
 
 
 def test_a_small_amount_is_never_written_as_nil_in_a_sentence():
-    assert format_millions(pence_from_millions("-0.007"), sign=True) == "-£0.007m"  # a £7,000 underspend
+    assert format_millions(pence_from_millions("-0.007"), sign=True) == "less than £0.1m under"  # £7,000 under
+    assert format_millions(pence_from_millions("0.022"), sign=True) == "less than £0.1m over"
     assert format_millions(pence_from_millions("0.05")) == "£0.1m"                  # rounds half up as before
     assert format_millions(0, sign=True) == "£0.0m"                                  # nil is nil
     assert pct_text(-0.0033) == "less than 0.1%" and pct_text(0) == "0.0%" and pct_text(-2.04) == "2.0%"

@@ -26,7 +26,7 @@ from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .money import format_millions, millions, percent
+from .money import format_millions, millions, percent, units_text, whole_units
 from .tables import Table, element_id
 from .words import listed, plural
 
@@ -120,18 +120,23 @@ def _possessive(name: str) -> str:
     return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
-def _signed(value: float) -> str:
-    """``+7.3``, ``-0.2``, ``0.0``: £m to one decimal with the sign spelt out."""
-    shown = round(value, 1) + 0.0
-    return f"{'+' if shown > 0 else ''}{shown:,.1f}"
+def _amount(pence) -> str:
+    """``7.3``: an amount in £m to one decimal, rounded as the tables round it (``money.whole_units``), so a
+    chart's labels and alt text show every figure exactly as its table does; "not available" when blank."""
+    return "not available" if pd.isna(pence) else units_text(whole_units(int(pence), 1), 1)
 
 
-def _position(value: float) -> str:
+def _signed(pence) -> str:
+    """``+7.3``, ``-0.2``, ``0.0``: as ``_amount``, with the sign spelt out."""
+    return "not available" if pd.isna(pence) else units_text(whole_units(int(pence), 1), 1, plus=True)
+
+
+def _position(pence) -> str:
     """``an overspend of £7.9m``, ``an underspend of £0.2m``, ``on budget``."""
-    shown = round(value, 1) + 0.0
-    if shown == 0:
-        return "on budget"
-    return f"an {'overspend' if shown > 0 else 'underspend'} of £{abs(shown):,.1f}m"
+    if whole_units(int(pence), 1) == 0:
+        return "on budget" if int(pence) == 0 else f"an {'overspend' if pence > 0 else 'underspend'} of less " \
+                                                    "than £0.1m"
+    return f"an {'overspend' if pence > 0 else 'underspend'} of {format_millions(abs(int(pence)))}"
 
 
 def _wrap(text: str, width: int) -> str:
@@ -295,12 +300,12 @@ def variance_chart(position: pd.DataFrame, table_key: str | None = None) -> Char
     if values:
         i = max(range(len(values)), key=lambda k: abs(values[k]))
         biggest = frame["directorate"].iloc[i]
-        title = (f"{biggest} forecasts the largest {'overspend' if values[i] > 0 else 'underspend'}, "
-                 f"£{abs(values[i]):,.1f}m" if round(values[i], 1) else
-                 "Every directorate forecasts to spend its budget")
+        pence = int(frame["variance"].iloc[i])
+        title = (f"{biggest} forecasts the largest {'overspend' if pence > 0 else 'underspend'}, "
+                 f"{format_millions(abs(pence))}" if pence else "Every directorate forecasts to spend its budget")
     else:
         title = "No directorate forecast is available"
-    parts = [f"{d} {_signed(v)}" for d, v in zip(frame["directorate"], values)]
+    parts = [f"{d} {_signed(v)}" for d, v in zip(frame["directorate"], frame["variance"])]
     alt = (f"Horizontal bar chart of each directorate's forecast variance in £m; overspends are positive and "
            f"drawn to the right of zero, hatched. {title}. {'; '.join(parts)}."
            + (f" No forecast from {listed(missing)}." if missing else ""))
@@ -309,7 +314,7 @@ def variance_chart(position: pd.DataFrame, table_key: str | None = None) -> Char
         styles = [OVERSPEND if v > 0 else UNDERSPEND for v in values]
         bars = ax.barh(range(len(values)), values, color=[s[0] for s in styles], hatch=[s[1] for s in styles],
                        edgecolor=INK, linewidth=0.6)
-        ax.bar_label(bars, labels=[_signed(v) for v in values], padding=3, fontsize=10)
+        ax.bar_label(bars, labels=[_signed(v) for v in frame["variance"]], padding=3, fontsize=10)
         ax.set_yticks(range(len(values)), labels)
         ax.invert_yaxis()
         ax.axvline(0, color=INK, linewidth=1)
@@ -346,12 +351,12 @@ def variance_trend_chart(trend: pd.DataFrame, labels: list[str], table_key: str 
         moved = (latest - by_directorate[months[0]].reindex(latest.index)).abs().astype("float64")
         mover = moved.idxmax() if moved.notna().any() else latest.index[0]
         title = (f"{_possessive(mover)} forecast moved most since {labels[0]}, "
-                 f"to {_position(millions(latest[mover]))}")
+                 f"to {_position(latest[mover])}")
     elif not latest.empty:
         title = f"Forecast variance by directorate, {labels[-1]}"
     else:
         title = "No directorate forecast is available"
-    rows = [f"{d}: " + ", ".join(f"{m} {_signed(millions(v))}" for m, v in zip(labels, row) if pd.notna(v))
+    rows = [f"{d}: " + ", ".join(f"{m} {_signed(v)}" for m, v in zip(labels, row) if pd.notna(v))
             for d, row in by_directorate.iterrows()]
     alt = (f"Line chart of each directorate's forecast variance in £m at each month's report. {title}. "
            + "; ".join(rows) + ".")
@@ -390,19 +395,19 @@ def balances_chart(opening: int, movement: int, forecast: int, risk_assessed: in
     title = (f"General balances are forecast at {format_millions(forecast)}, "
              f"{format_millions(abs(forecast - risk_assessed))} {'above' if gap >= 0 else 'below'} the "
              f"risk-assessed level of {format_millions(risk_assessed)}")
-    alt = (f"Bar chart of general balances in £m: opening £{values[0]:,.1f}m, forecast movement "
-           f"{_signed(values[1])}, forecast balance £{values[2]:,.1f}m, against a dashed line at the "
-           f"risk-assessed level of £{level:,.1f}m. The forecast balance is £{abs(gap):,.1f}m "
-           f"{'above' if gap >= 0 else 'below'} that level.")
+    alt = (f"Bar chart of general balances in £m: opening £{_amount(opening)}m, forecast movement "
+           f"{_signed(movement)}, forecast balance £{_amount(forecast)}m, against a dashed line at the "
+           f"risk-assessed level of £{_amount(risk_assessed)}m. The forecast balance is "
+           f"{format_millions(abs(forecast - risk_assessed))} {'above' if gap >= 0 else 'below'} that level.")
 
     def draw(fig, ax):
         colours = [AF_COLOURS[0], OVERSPEND[0] if values[1] < 0 else AF_COLOURS[1], AF_COLOURS[0]]
         bars = ax.bar(range(3), values, color=colours, hatch=["", "//", ""], edgecolor=INK, linewidth=0.6,
                       width=0.6)
-        ax.bar_label(bars, labels=[f"{values[0]:,.1f}", _signed(values[1]), f"{values[2]:,.1f}"],
+        ax.bar_label(bars, labels=[_amount(opening), _signed(movement), _amount(forecast)],
                      padding=3, fontsize=10)
         ax.axhline(level, color=INK, linestyle="--", linewidth=1.5)
-        ax.annotate(f"Risk-assessed level £{level:,.1f}m", (1, level), xytext=(0, 5),
+        ax.annotate(f"Risk-assessed level £{_amount(risk_assessed)}m", (1, level), xytext=(0, 5),
                     textcoords="offset points", ha="center", va="bottom", color=INK, fontsize=10,
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
         ax.axhline(0, color=INK, linewidth=1)
@@ -419,24 +424,21 @@ def balances_chart(opening: int, movement: int, forecast: int, risk_assessed: in
                  alt, draw, (8.0, 3.8), table, table_key)
 
 
-def savings_chart(savings: pd.DataFrame, table_key: str | None = None) -> Chart:
+def savings_chart(savings: pd.DataFrame, title: str, table_key: str | None = None) -> Chart:
     """Savings planned against forecast delivered, by directorate, as paired bars (delivered hatched).
 
     ``savings`` has one row per directorate with ``planned`` and
-    ``forecast_delivered`` in pence.
+    ``forecast_delivered`` in pence; ``title`` is the savings table's own (the
+    finding is stated once, the same way). A directorate whose savings are not
+    available has no bars and is said to be so, as in the table.
     """
     _check_columns(savings, ["directorate", "planned", "forecast_delivered"])
     frame = savings.reset_index(drop=True)
     planned = [millions(v) if pd.notna(v) else 0.0 for v in frame["planned"]]
     delivered = [millions(v) if pd.notna(v) else 0.0 for v in frame["forecast_delivered"]]
     labels = [_wrap(d, 34) for d in frame["directorate"]]
-    total_p = int(frame["planned"].fillna(0).sum())
-    total_d = int(frame["forecast_delivered"].fillna(0).sum())
-    pct = percent(total_d, total_p) if total_p > 0 else 0.0
-    title = (f"{format_millions(total_d)} of the {format_millions(total_p)} savings planned ({pct:.0f}%) "
-             "is forecast to be delivered")
-    rows = [f"{d}: planned {p:,.1f}, forecast delivered {q:,.1f}"
-            for d, p, q in zip(frame["directorate"], planned, delivered)]
+    rows = [f"{d}: planned {_amount(p)}, forecast delivered {_amount(q)}" if pd.notna(p) else f"{d}: not available"
+            for d, p, q in zip(frame["directorate"], frame["planned"], frame["forecast_delivered"])]
     alt = ("Paired horizontal bar chart of savings planned and forecast to be delivered by directorate, £m; "
            f"forecast delivered bars are hatched. {title}. {'; '.join(rows)}.")
 
@@ -446,8 +448,9 @@ def savings_chart(savings: pd.DataFrame, table_key: str | None = None) -> Chart:
                     linewidth=0.6, label="Planned")
         b = ax.barh([y + 0.2 for y in ys], delivered, height=0.4, color=AF_COLOURS[1], hatch="..",
                     edgecolor=INK, linewidth=0.6, label="Forecast delivered (hatched)")
-        ax.bar_label(a, labels=[f"{v:,.1f}" for v in planned], padding=3, fontsize=9)
-        ax.bar_label(b, labels=[f"{v:,.1f}" for v in delivered], padding=3, fontsize=9)
+        ax.bar_label(a, labels=[_amount(v) for v in frame["planned"]], padding=3, fontsize=9)
+        ax.bar_label(b, labels=[_amount(v) if pd.notna(p) else "" for v, p in
+                                zip(frame["forecast_delivered"], frame["planned"])], padding=3, fontsize=9)
         ax.set_yticks(ys, labels)
         ax.invert_yaxis()
         ax.grid(axis="x", visible=True)

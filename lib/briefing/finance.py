@@ -23,7 +23,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from .money import format_millions, percent, percent_text
+from .money import format_millions, percent, percent_text, whole_units
 from .periods import year_to_date
 from .returns import CORPORATE, PeriodReturns
 from .workbook import blank, cell_ref, cells_refs, normalise_header
@@ -305,6 +305,8 @@ def _position_text(variance, pct) -> str:
     if pd.isna(variance):
         return "Not available"
     share = "" if pd.isna(pct) else f" or {percent_text(pct, signed=True)}"
+    if variance != 0 and whole_units(int(variance), 1) == 0:  # "less than £0.1m under", and a per cent of 0.0%
+        share = "" if pd.isna(pct) else f" ({percent_text(pct)})"
     return f"{format_millions(variance, sign=True)}{share}"
 
 
@@ -401,7 +403,8 @@ def general_balances(current: PeriodReturns, directorates: list[str]) -> pd.Data
     overspend = pd.isna(movement) or movement <= 0
     rows = [
         (OPENING_BALANCE, opening, opening_cell),
-        ("Less forecast overspend" if overspend else "Add forecast underspend", movement,
+        ("Forecast overspend (taken from balances)" if overspend else "Forecast underspend (added to balances)",
+         movement,
          "Forecast year-end position (net operating budget and funding)"),
         (FORECAST_BALANCES, forecast, "Opening balance plus the movement"),
         (RISK_ASSESSED_LEVEL, level, level_cell),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from . import charts
@@ -36,7 +37,7 @@ def _comparison_note(b) -> str:
 
 
 def _position_table(b, key: str, table: pd.DataFrame, first: str, pct: str, title: str, caption: str,
-                    source: str, total_rows: int = 1) -> Table:
+                    source: str, total_rows: int = 1, part_rows: tuple[int, ...] | None = None) -> Table:
     """A position table, its columns headed for this period and the comparison period, its caption saying why
     the comparison columns are blank if they are."""
     compare_to = b.run.compare_to
@@ -47,8 +48,10 @@ def _position_table(b, key: str, table: pd.DataFrame, first: str, pct: str, titl
         "variance_pct": pct, "previous_variance": f"Variance {compare} £m",
         "change": f"Change since {month_name(compare_to) if compare_to else 'last report'} £m",
         "source": "Source cells"})
+    budget, forecast, now, _, then, change = frame.columns[1:7]
     return Table(key, title, frame, caption=caption + _comparison_note(b),
-                 formats=dict(zip(frame.columns[1:7], POSITION_FORMATS)), source=source, total_rows=total_rows)
+                 formats=dict(zip(frame.columns[1:7], POSITION_FORMATS)), source=source, total_rows=total_rows,
+                 part_rows=part_rows, derived=((now, ((1, forecast), (-1, budget))), (change, ((1, now), (-1, then)))))
 
 
 def _forecast_title(variance, unavailable: str, exact: str, spent) -> str:
@@ -94,13 +97,15 @@ def net_operating_budget_table(b) -> Table:
                             "The council forecasts to spend exactly its net operating budget",
                             lambda v: f"The council forecasts a year-end {spend_kind(v)} of {format_millions(abs(v))} "
                                       f"({pct_text(percent(v, nob))} of the net operating budget)")
+    parts = tuple(i for i, line in enumerate(table["line"].iloc[:-1]) if line != NET_OPERATING_BUDGET)
     return _position_table(b, "Net operating budget", table, "Line", "Variance %", title,
                            "Net operating budget: total directorate budgets plus budgets held centrally; funding "
                            "(business rates and council tax) is negative, so the forecast year-end position has a "
                            "nil budget and its forecast is the overspend (positive) or underspend. The per cent of "
                            "the directorate total is of the directorate budgets; of every other line, of the net "
                            "operating budget.",
-                           f"{FINANCE_SOURCE}; {CORPORATE_SOURCE}, Central budgets and Funding sheets")
+                           f"{FINANCE_SOURCE}; {CORPORATE_SOURCE}, Central budgets and Funding sheets",
+                           part_rows=parts)
 
 
 def _service_area_frame(table: pd.DataFrame) -> pd.DataFrame:
@@ -112,6 +117,7 @@ def _service_area_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 SERVICE_AREA_FORMATS = {"Latest budget £m": "money", "Forecast outturn £m": "money", "Variance £m": "money_signed",
                         "Variance %": "pct_signed"}
+SERVICE_AREA_DERIVED = (("Variance £m", ((1, "Forecast outturn £m"), (-1, "Latest budget £m"))),)
 
 
 # The corporate briefing lists every service area of a council with up to this many;
@@ -160,7 +166,8 @@ def service_areas_table(b, directorates: list[str] | None = None, key: str = "Se
                          "exact sum of its lines and is the figure used in the directorate table. Per cents are of "
                          "the line's budget (blank where the budget is nil or negative).",
                  formats=SERVICE_AREA_FORMATS, source=FINANCE_SOURCE, total_rows=1,
-                 shown=shown, shown_note=shown_note)
+                 shown=shown, shown_note=shown_note, part_rows=tuple(np.flatnonzero(table["kind"] == "line")),
+                 derived=SERVICE_AREA_DERIVED)
 
 
 def own_service_areas_table(b, directorate: str) -> Table:
@@ -211,6 +218,7 @@ SAVINGS_COLUMNS = {"planned": "Planned £m", "forecast_delivered": "Forecast del
                    "source": "Source cells"}
 SAVINGS_FORMATS = {"Planned £m": "money", "Forecast delivered £m": "money", "Shortfall £m": "money",
                    "Achieved %": "pct"}
+SAVINGS_DERIVED = (("Shortfall £m", ((1, "Planned £m"), (-1, "Forecast delivered £m"))),)
 
 
 def savings_table(b) -> Table:
@@ -220,7 +228,8 @@ def savings_table(b) -> Table:
     return Table("Savings", _savings_title(table.iloc[-1]), frame,
                  caption="Savings planned for the year and forecast to be delivered; per cent achieved is forecast "
                          "delivered as a share of planned.",
-                 formats=SAVINGS_FORMATS, source="directorate returns, Savings sheets", total_rows=1)
+                 formats=SAVINGS_FORMATS, source="directorate returns, Savings sheets", total_rows=1,
+                 derived=SAVINGS_DERIVED)
 
 
 def directorate_savings_table(b, directorate: str) -> Table:
@@ -231,7 +240,7 @@ def directorate_savings_table(b, directorate: str) -> Table:
     return Table("Savings", _savings_title(table.iloc[-1]), frame,
                  caption=f"{directorate}: savings planned for the year and forecast to be delivered.",
                  formats=SAVINGS_FORMATS, source=f"{directorate}.xlsx, Savings sheet", total_rows=1,
-                 empty_text="No savings returned.")
+                 empty_text="No savings returned.", derived=SAVINGS_DERIVED)
 
 
 def general_balances_table(b) -> Table:
@@ -246,7 +255,8 @@ def general_balances_table(b) -> Table:
                  caption="General balances at the start of the year, less the forecast overspend (or plus the "
                          "underspend) at the year end including budgets held centrally and funding, against the "
                          "risk-assessed level.",
-                 formats={"£m": "money"}, source=f"{CORPORATE_SOURCE}, Balances sheet", total_rows=1)
+                 formats={"£m": "money"}, source=f"{CORPORATE_SOURCE}, Balances sheet", total_rows=1,
+                 part_rows=())  # a reckoning, not a sum: each line says how it is worked out
 
 
 def reserves_table(b) -> Table:
@@ -287,10 +297,11 @@ def _movement_table(key: str, title: str, table: pd.DataFrame, headers: dict[str
                     sheet: str) -> Table:
     """A balance over the year, line by line and a total: a name, the opening £m, the year's (signed)
     movement and the closing £m, from ``sheet`` of the corporate return."""
-    amounts = list(headers.values())[1:4]
+    opening, movement, closing = list(headers.values())[1:4]
     return Table(key, title, table.rename(columns=headers), caption=caption,
-                 formats=dict(zip(amounts, ["money", "money_signed", "money"])),
-                 source=f"{CORPORATE_SOURCE}, {sheet} sheet", total_rows=1)
+                 formats={opening: "money", movement: "money_signed", closing: "money"},
+                 source=f"{CORPORATE_SOURCE}, {sheet} sheet", total_rows=1,
+                 derived=((closing, ((1, opening), (1, movement))),))
 
 
 def _trend_title(trend: pd.DataFrame, months: list[str]) -> str:
@@ -331,7 +342,7 @@ def tables(b) -> list:
     months = [c for c in trend.columns if c != "directorate"]
     items: list = [narrative(b), charts.variance_chart(position, "Directorate position"),
                    directorate_position_table(b), central_position_table(b), net_operating_budget_table(b),
-                   service_areas_table(b), on_target_table(b), charts.savings_chart(savings, "Savings"),
+                   service_areas_table(b), on_target_table(b), charts.savings_chart(savings, _savings_title(b.finance.savings.iloc[-1]), "Savings"),
                    savings_table(b)]
     if amounts.notna().all():
         items.append(charts.balances_chart(*map(int, amounts.iloc[:4]), table_key="General balances"))

@@ -33,15 +33,16 @@ def millions(pence) -> float:
 def format_millions(pence, places: int = 1, sign: bool = False) -> str:
     """``£7.2m`` style text; ``sign`` adds ``+`` to increases, as the reports' change columns do.
 
-    An amount that is not nil but would show as £0.0m is shown to the £1,000
-    returns are typed in (``-£0.007m``), so a sentence never calls a real
-    underspend "£0.0m".
+    An amount that is not nil but would show as £0.0m is "less than £0.1m"
+    (with ``sign``, "less than £0.1m over" or "under"), so a sentence never
+    calls a real underspend "£0.0m", nor shows three decimals.
     """
     if pence is None or pd.isna(pence):
         return "–"
     units = whole_units(int(pence), places)
-    if units == 0 and places < 3 and whole_units(int(pence), 3) != 0:
-        return format_millions(pence, 3, sign)
+    if units == 0 and int(pence) != 0:
+        smallest = units_text(1, places)
+        return f"less than £{smallest}m" + ((" over" if int(pence) > 0 else " under") if sign else "")
     return f"{'-' if units < 0 else '+' if sign and units > 0 else ''}£{units_text(abs(units), places)}m"
 
 

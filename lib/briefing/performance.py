@@ -11,6 +11,8 @@ Each function takes rated rows (``ratings.rate_measures`` plus
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import pandas as pd
 
@@ -44,16 +46,40 @@ def measure_label(frame: pd.DataFrame) -> pd.Series:
     return frame["measure_id"].astype(str) + ": " + frame["measure"].astype(str)
 
 
+def with_unit(value, unit) -> str:
+    """A measure's figure with its unit, as a reader needs it: ``53.9%``, ``£17.5m``, ``2.5 days``, ``791``;
+    text (a judgement, "n/a") as typed; blank for none. Numbers to at most two decimals (£m to one, as
+    money is shown)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return str(value).strip()
+    unit = unit.strip() if isinstance(unit, str) else ""
+    if unit == "£m":
+        return f"{'-' if value < 0 else ''}£{abs(value):,.1f}m"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text + "%" if unit == "%" else f"{text} {unit}" if unit and unit != "number" else text
+
+
+def actual_shown(frame: pd.DataFrame) -> pd.Series:
+    """Each measure's actual with its unit (``with_unit``); None where there is none, shown as a dash."""
+    units = frame["unit"] if "unit" in frame else pd.Series("", index=frame.index)
+    return pd.Series([with_unit(v, u) or None for v, u in zip(frame["actual"].tolist(), units.tolist())],
+                     index=frame.index, dtype="object")
+
+
 def target_shown(frame: pd.DataFrame) -> pd.Series:
-    """The target as the period's briefing states it: text targets as typed, cumulative ones to date."""
-    def shown(judgement, target_text, target_value, period_target, cumulative) -> str:
+    """The target as the period's briefing states it, with its unit: text targets as typed, cumulative ones
+    to date."""
+    def shown(judgement, target_text, target_value, period_target, cumulative, unit) -> str:
         if judgement or (isinstance(target_text, str) and target_text and pd.isna(target_value)):
             return target_text
         if pd.isna(period_target):
             return ""
-        text = f"{period_target:,.2f}".rstrip("0").rstrip(".")
+        text = with_unit(float(period_target), unit)
         return f"{text} (year to date)" if cumulative else text
-    columns = ["judgement", "target_text", "target_value", "period_target", "cumulative"]
+    frame = frame if "unit" in frame else frame.assign(unit="")
+    columns = ["judgement", "target_text", "target_value", "period_target", "cumulative", "unit"]
     return pd.Series([shown(*values) for values in frame[columns].itertuples(index=False, name=None)],
                      index=frame.index, dtype="object")
 
@@ -109,7 +135,7 @@ def rag_by_group(ratings: pd.DataFrame, group: str) -> pd.DataFrame:
 def red_measures(ratings: pd.DataFrame) -> pd.DataFrame:
     """Every measure rated Red, in measure order, with what scrutiny needs to ask about it."""
     red = ratings[ratings["rag"] == RED].sort_values("measure_id")
-    return red.assign(target_shown=target_shown(red))[
+    return red.assign(target_shown=target_shown(red), actual=actual_shown(red))[
         ["measure_id", "measure", "priority", "director", "actual", "target_text", "period_target", "target_shown",
          "unit", "direction", "commentary", "source"]].reset_index(drop=True)
 
@@ -123,7 +149,7 @@ def not_reported(ratings: pd.DataFrame) -> pd.DataFrame:
 def director_assessments(ratings: pd.DataFrame) -> pd.DataFrame:
     """Measures whose director's Reported RAG differs from the rule: both ratings, and why."""
     differ = ratings[ratings["override"].astype(bool)].sort_values("measure_id")
-    return differ.assign(target_shown=target_shown(differ))[
+    return differ.assign(target_shown=target_shown(differ), actual=actual_shown(differ))[
         ["measure_id", "measure", "director", "actual", "target_shown", "rule_rag", "reported_rag", "commentary",
          "source"]].reset_index(drop=True)
 
@@ -138,7 +164,7 @@ def exceptions(ratings: pd.DataFrame) -> pd.DataFrame:
     amber_twice = (ratings["rag"] == AMBER) & (ratings["previous_rag"] == AMBER)
     chosen = ratings[red | amber_twice]
     chosen = chosen.assign(exception=np.where(chosen["rag"] == RED, RED, RED_AMBER_TWICE),
-                           target_shown=target_shown(chosen))
+                           target_shown=target_shown(chosen), actual=actual_shown(chosen))
     order = {name: i for i, name in enumerate(pd.unique(ratings["priority"]))}
     chosen = chosen.sort_values(["priority", "measure_id"], key=lambda s: s.map(order) if s.name == "priority" else s)
     return chosen[["priority", "measure_id", "measure", "rag", "exception", "previous_rag", "previous_period",
@@ -270,6 +296,6 @@ def directorate_measures(ratings: pd.DataFrame) -> pd.DataFrame:
     """Every measure due: ID, measure, actual, target, status, direction, director's outlook, commentary."""
     due = ratings.sort_values("measure_id")
     return pd.DataFrame({
-        "measure_id": due["measure_id"], "measure": due["measure"], "actual": due["actual"],
+        "measure_id": due["measure_id"], "measure": due["measure"], "actual": actual_shown(due),
         "target_shown": target_shown(due), "rag": due["rag"], "direction": due["direction"].map(with_arrow),
         "outlook": due["outlook"].map(with_arrow), "commentary": due["commentary"].fillna("")}).reset_index(drop=True)

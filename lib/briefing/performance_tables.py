@@ -29,6 +29,8 @@ from .tables import Narrative, Table, element_id, to_html
 from .words import listed, plural
 
 SOURCE = "directorate returns, Performance sheets; measure register"
+RULE_WORDS = ("Green meets or exceeds the target, Amber misses it by no more than its tolerance, Red misses it "
+              "by more")  # the rule, as every table and sentence states it
 _HEADING = re.compile(r"<h3([^>]*)>(.*?)</h3>", re.DOTALL)  # a group's table title, shown one level down
 NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
@@ -171,8 +173,7 @@ def _summary_table(ratings: pd.DataFrame, period: str, key: str, who: str = "") 
     frame = summary.rename(columns={"status": "Status", "measures": "Measures",
                                     "share_pct": "Share of measures reported"})
     return Table(key, title, frame,
-                 caption=f"Measures by RAG status, {label(period)}. Green meets or exceeds the target; "
-                         "Amber misses it by no more than its tolerance; Red misses it by more.",
+                 caption=f"Measures by RAG status, {label(period)}. {RULE_WORDS}.",
                  formats={"Status": "rag", "Measures": "int", "Share of measures reported": "pct"},
                  source=SOURCE, total_rows=1)
 
@@ -364,10 +365,10 @@ def director_assessments_table(b) -> Table:
         "Target": differ["target_shown"], "Rule gives": differ["rule_rag"], "Director's rating": differ["reported_rag"],
         "Commentary": differ["commentary"].fillna(""), "Source cell": differ["source"]})
     title = (f"For {plural(n, 'measure')} in {label(period)} the director's rating differs from the rule"
-             if n else f"Every director's rating in {label(period)} agrees with the rule")
+             if n else f"Every director's rating in {label(period)} agrees with the rule: {RULE_WORDS}")
     return Table("Director assessments", title, frame,
-                 caption="Measures where the Reported RAG differs from the rating the rules give; the briefing "
-                         "shows the director's rating",
+                 caption=f"Measures where the Reported RAG differs from the rating the rule gives ({RULE_WORDS}); "
+                         "the briefing shows the director's rating",
                  formats={"Actual": "number", "Rule gives": "rag", "Director's rating": "rag"},
                  source="directorate returns, Performance sheets", empty_text="No rating differs from the rule.")
 

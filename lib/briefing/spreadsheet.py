@@ -104,7 +104,8 @@ def _write_sheet(sheet, table: Table, styles: Styles) -> None:
     sheet.freeze_panes(FIRST_DATA_ROW - 1, 0)
     _write_text(sheet, 0, 0, table.title, styles, "title")
     if table.caption or table.source:
-        caption = " ".join(filter(None, [table.caption, f"Source: {table.source}" if table.source else ""]))
+        caption = " ".join(filter(None, [table.caption, table.rounding_note,
+                                         f"Source: {table.source}" if table.source else ""]))
         _write_text(sheet, 1, 0, caption, styles)
     for j, header in enumerate(headers):
         sheet.set_column(j, j, max(12, min(60, len(header) + 4)))

@@ -46,6 +46,11 @@ class Table:
     empty_text: str = "None this period."
     shown: pd.Index | None = None
     shown_note: str = ""
+    # How the money columns hang together, for the rounding note (``rounding_note``): the rows (positions)
+    # whose amounts add up to each total row (None: every row before the totals; () : the totals are no sum),
+    # and the columns worked out from others, as (column, ((sign, column), ...)).
+    part_rows: tuple[int, ...] | None = None
+    derived: tuple[tuple[str, tuple[tuple[int, str], ...]], ...] = ()
 
     def __post_init__(self):
         if len(self.key) > 31 or re.search(r"[\[\]:*?/\\]", self.key):
@@ -56,6 +61,49 @@ class Table:
 
     def _repr_html_(self) -> str:
         return to_html(self)
+
+    @property
+    def rounding_note(self) -> str:
+        """A note when rounding makes the figures shown disagree: a total that is not the sum of its rows as
+        shown, or a difference that is not the difference of the figures shown. Every amount is held exactly
+        and rounded only when shown, so both can happen, and a reader should be told why rather than find it."""
+        return ROUNDING_NOTE if rounding_differences(self) else ""
+
+
+ROUNDING_NOTE = ("Amounts are rounded to £0.1m for display and every total and difference is worked out from "
+                 "the exact amounts, so the figures shown may not add up exactly.")
+
+
+def _shown_units(value) -> int | None:
+    """A money value as shown, in tenths of £1m; None when blank."""
+    return None if missing(value) else whole_units(int(value), 1)
+
+
+def rounding_differences(table: Table) -> list[str]:
+    """Where the figures ``table`` shows disagree because of rounding (see ``Table.rounding_note``): each as
+    "column: row" text, for the note and for tests. Money columns only; a blank on either side is no
+    disagreement (it is said as not available)."""
+    frame = table.frame
+    money = [c for c in frame.columns if table.formats.get(c) in ("money", "money_signed")]
+    first_total = max(len(frame) - table.total_rows, 0)
+    parts = list(range(first_total)) if table.part_rows is None else list(table.part_rows)
+    found = []
+    for column in money:
+        shown = [_shown_units(v) for v in frame[column].tolist()]
+        for total in range(first_total, len(frame)) if parts else ():
+            values = [shown[i] for i in parts]
+            if shown[total] is not None and None not in values and sum(values) != shown[total]:
+                found.append(f"{column}: total")
+    for column, terms in table.derived:
+        if column not in frame:
+            continue
+        for i in range(len(frame)):
+            values = [_shown_units(frame[c].iloc[i]) for _, c in terms]
+            result = _shown_units(frame[column].iloc[i])
+            if result is not None and None not in values and \
+                    sum(sign * v for (sign, _), v in zip(terms, values)) != result:
+                found.append(f"{column}: row {i + 1}")
+    return found
 
 
 @dataclass
@@ -143,6 +191,8 @@ def to_html(table: Table) -> str:
     caption = html.escape(table.caption or table.title)
     if table.shown is not None and table.shown_note:
         caption += f'<span class="shown">{html.escape(table.shown_note)}</span>'
+    if table.rounding_note:
+        caption += f'<span class="note">{html.escape(table.rounding_note)}</span>'
     if table.source:
         caption += f'<span class="source">Source: {html.escape(table.source)}</span>'
     parts.append(f"<caption>{caption}</caption>")
