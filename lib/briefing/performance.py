@@ -285,7 +285,7 @@ def quarterly_dashboard(history: pd.DataFrame, period: str, directorates: list[s
         "directorate": now["directorate"], "priority": now["priority"], "measure_id": now["measure_id"],
         "measure": now["measure"], "target_shown": target_shown(now),
         "cumulative": np.where(now["cumulative"].astype(bool), "Y", "N"),
-        "last_quarter": now["measure_id"].map(before).fillna("n/a"), "this_quarter": now["rag"],
+        "last_quarter": now["measure_id"].map(before).astype(object).fillna("n/a"), "this_quarter": now["rag"],
         "outlook": now["outlook"].map(with_arrow),
     }).reset_index(drop=True)
 
