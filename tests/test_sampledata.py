@@ -358,7 +358,8 @@ def test_templates_have_headers_and_drop_down_lists(data_dir):
     lists = {dv.formula1 for dv in directorate["Performance"].data_validations.dataValidation}
     assert lists == {'"R,A,G"', '"Improving,Stable,Deteriorating"'}
     corporate = load_workbook(data_dir / "templates" / "Corporate return.xlsx")
-    assert corporate.sheetnames == ["Cover", "Central budgets", "Funding", "Balances", "Reserves", "DSG"]
+    assert corporate.sheetnames == ["Cover", "Central budgets", "Funding", "Balances", "Reserves", "DSG",
+                                    "Recommendations", "Implications"]
 
 
 def test_large_scale_smoke(tmp_path):

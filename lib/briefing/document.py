@@ -99,15 +99,16 @@ class Briefing:
 
     @cached_property
     def _sections(self) -> dict[str, "Section"]:
-        from . import quality
-        builders = {"performance": ("Performance", performance_tables.tables),
+        from . import committee, quality
+        builders = {"recommendation": ("Summary and recommendations", committee.summary_items),
+                    "performance": ("Performance", performance_tables.tables),
                     "finance": ("Financial position", finance_tables.tables),
                     "checks": ("Checks", finance_tables.check_tables),
                     "quality": ("Data quality", quality.tables)}
         return build_sections({key: (heading, builder(self)) for key, (heading, builder) in builders.items()})
 
     def section(self, key: str) -> "Section":
-        """One section of the briefing (performance, finance, checks, quality), ready to display."""
+        """One section of the briefing (recommendation, performance, finance, checks, quality), ready to display."""
         return self._sections[key]
 
     def tables(self) -> list[Table]:

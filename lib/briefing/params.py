@@ -28,6 +28,11 @@ class Settings:
     finance_on_target: str = "overspend"  # or "either way": see ``finance.OnTarget``
     variance_check_m: float = 0.05
     execution_timeout: int = 600
+    # The committee paper (``committee``): the meeting it goes to and when, who reports and whom to contact.
+    meeting: str = "Cabinet"
+    meeting_date: str | None = None
+    report_by: str | None = None
+    contact: str | None = None
 
     def as_dict(self) -> dict:
         """Plain values for manifests and notebook parameters."""
@@ -36,6 +41,7 @@ class Settings:
 
 _FOLDERS = ("data_dir", "output_dir")
 _TOLERANCES = ("amber_tolerance_pct", "finance_tolerance_pct", "variance_check_m")
+_TEXTS = ("council", "meeting", "meeting_date", "report_by", "contact")
 
 
 def absolute_path(path: str | Path, base: Path | None = None) -> Path:
@@ -70,6 +76,9 @@ def load_settings(params_file: str | Path | None = None, **overrides) -> Setting
     for key in _TOLERANCES:
         if values.get(key) is not None:
             values[key] = _tolerance(key, values[key])
+    for key in _TEXTS:  # YAML reads 2022-09-20 as a date and 2022 as a number: each is text here
+        if values.get(key) is not None:
+            values[key] = " ".join(str(values[key]).split())
     if values.get("finance_on_target") is not None:
         values["finance_on_target"] = _on_target_basis(values["finance_on_target"])
     if values.get("execution_timeout") is not None:

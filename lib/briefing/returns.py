@@ -62,9 +62,17 @@ DSG = SheetSpec("DSG", (
     Column("opening_deficit", "Opening cumulative deficit £m", kind="money"),
     Column("in_year_deficit", "Forecast in-year deficit £m", kind="money"),
 ))
+# The committee paper's own words, from the corporate return (``committee``): both optional.
+RECOMMENDATIONS = SheetSpec("Recommendations", (Column("recommendation", "Recommendation"),), required=False)
+IMPLICATIONS = SheetSpec("Implications", (
+    Column("implication", "Implication"),
+    Column("text", "Text"),
+    Column("checked_by", "Checked by", required=False),
+), required=False)
 DIRECTORATE_SHEETS = {"performance": PERFORMANCE, "finance": FINANCE, "savings": SAVINGS}
 LINE_SHEETS = ("finance", "savings")  # a directorate's money lines: not read for a month that is only history
-CORPORATE_SHEETS = {"central": CENTRAL, "funding": FUNDING, "balances": BALANCES, "reserves": RESERVES, "dsg": DSG}
+CORPORATE_SHEETS = {"central": CENTRAL, "funding": FUNDING, "balances": BALANCES, "reserves": RESERVES, "dsg": DSG,
+                    "recommendations": RECOMMENDATIONS, "implications": IMPLICATIONS}
 SHEET_NAMES = {key: spec.sheet for key, spec in {**DIRECTORATE_SHEETS, **CORPORATE_SHEETS}.items()}
 
 
@@ -88,6 +96,8 @@ class PeriodReturns:
     balances: pd.DataFrame
     reserves: pd.DataFrame
     dsg: pd.DataFrame
+    recommendations: pd.DataFrame = field(default_factory=lambda: empty_table(RECOMMENDATIONS))
+    implications: pd.DataFrame = field(default_factory=lambda: empty_table(IMPLICATIONS))
     files: list[Path] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     invalid: dict[str, str] = field(default_factory=dict)  # returns not used at all, and why

@@ -96,6 +96,24 @@ BALANCES_COLUMNS = ("Item", "£m")
 BALANCE_ITEMS = ("General balances at 1 April", "Risk-assessed level")
 RESERVES_COLUMNS = ("Reserve", "Opening £m", "Forecast movement £m", "Commentary")
 DSG_COLUMNS = ("Block", "Opening cumulative deficit £m", "Forecast in-year deficit £m")
+RECOMMENDATIONS_COLUMNS = ("Recommendation",)
+IMPLICATIONS_COLUMNS = ("Implication", "Text", "Checked by")
+# What the corporate return asks the Cabinet to decide, besides noting the report, in the months it asks.
+DECISIONS = {
+    "2022-07": ["Agree the use of a further £0.4m from the COVID-19 reserve to extend the funding for the managed "
+                "teams in the Family Solutions Plus service within Children's Services.",
+                "Note the virements set out in the finance annex."],
+    "2022-11": ["Agree the transfer of £0.5m of the Public Health underspend to the Public Health reserve."],
+}
+IMPLICATIONS_ROWS = (
+    ("Financial", "This report sets out the forecast financial position and risks for the council and the action "
+                  "being taken to manage the budget within the position agreed by Council in February. The "
+                  "on-going impact will be considered through the budget and business planning process.",
+     "Director of Finance"),
+    ("Legal", "The council has a fiduciary duty to council taxpayers: it must consider the prudent use of "
+              "resources, including control of expenditure and financial prudence in the short and long term.",
+     "Director of Law & Governance and Monitoring Officer"),
+)
 DSG_BLOCKS = ("Schools", "Central School Services", "Early Years", "High Needs")
 CORPORATE = "Corporate"
 FUNDING_LINE = "Business Rates & Council Tax funding"
@@ -1449,7 +1467,9 @@ def write_templates(out_dir: Path) -> list[Path]:
                                   ("Funding", FINANCE_COLUMNS, (), []),
                                   ("Balances", BALANCES_COLUMNS, BALANCE_ITEMS, []),
                                   ("Reserves", RESERVES_COLUMNS, (), []),
-                                  ("DSG", DSG_COLUMNS, DSG_BLOCKS, [])],
+                                  ("DSG", DSG_COLUMNS, DSG_BLOCKS, []),
+                                  ("Recommendations", RECOMMENDATIONS_COLUMNS, (), []),
+                                  ("Implications", IMPLICATIONS_COLUMNS, ("Financial", "Legal"), [])],
     }
     return [_save(book(specs), out_dir / name) for name, specs in forms.items()]
 
@@ -1499,6 +1519,9 @@ def generate(out_dir: Path, scale: str = "bundled", seed: int = 2022, *, large: 
             ("Balances", BALANCES_COLUMNS, month.balances_rows),
             ("Reserves", RESERVES_COLUMNS, month.reserves_rows),
             ("DSG", DSG_COLUMNS, month.dsg_rows),
+            ("Recommendations", RECOMMENDATIONS_COLUMNS,
+             [("Note the report.",), *((text,) for text in DECISIONS.get(period, []))]),
+            ("Implications", IMPLICATIONS_COLUMNS, list(IMPLICATIONS_ROWS)),
         ]))
     written = _write_all(jobs, parallel=scale == "large")
     written += write_templates(out_dir)

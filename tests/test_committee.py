@@ -1,0 +1,65 @@
+"""The committee paper's furniture: the meeting, the recommendations from the corporate return, the
+implications and the contact officer open the corporate briefing (its section "recommendation")."""
+
+import pytest
+
+from briefing import committee
+from briefing.document import build_briefing, check_parameters
+from broken_returns import CORPORATE, PERIOD, copy_data, remove_sheet, set_cells
+
+
+@pytest.fixture(scope="module")
+def july(tmp_path_factory):
+    data = copy_data(tmp_path_factory.mktemp("july") / "data")
+    return build_briefing(check_parameters(PERIOD, data_dir=str(data)))
+
+
+def test_the_briefing_opens_with_the_meeting_and_the_lettered_recommendations(july):
+    section = july.section("recommendation")
+    text = section._repr_html_()
+    assert [str(item) for item in section.items][:2] == [
+        "Report to: Cabinet",
+        "Report by: the Director of Finance and the Corporate Director for Customers, Organisational Development "
+        "& Resources"]
+    assert str(section.items[2]) == (
+        "The Cabinet is RECOMMENDED to: (a) note the report; (b) agree the use of a further £0.4m from the "
+        "COVID-19 reserve to extend the funding for the managed teams in the Family Solutions Plus service within "
+        "Children's Services; (c) note the virements set out in the finance annex.")
+    assert "The Cabinet is <strong>RECOMMENDED</strong> to:" in text
+    assert '<span class="letter">(c)</span> note the virements set out in the finance annex.</li>' in text
+    assert "Financial implications: This report sets out" in text
+    assert "Comments checked by Director of Law &amp; Governance and Monitoring Officer." in text
+    assert '<strong>Contact officer:</strong> Corporate Performance Team' in text
+    assert july.header().text.count('href="#recommendation"') == 1  # first in the contents
+
+
+def test_without_recommendations_the_report_is_for_noting(tmp_path):
+    data = copy_data(tmp_path / "data")
+    remove_sheet(CORPORATE, "Recommendations")(data)
+    remove_sheet(CORPORATE, "Implications")(data)
+    b = build_briefing(check_parameters(PERIOD, data_dir=str(data)))
+    texts = [str(item) for item in b.section("recommendation").items]
+    assert "The Cabinet is RECOMMENDED to: (a) note the report." in texts
+    assert not any("implications" in t for t in texts)
+    assert not b.current.sheets_not_used()  # optional sheets: their absence is no problem
+
+
+def test_the_meeting_and_its_date_come_from_params_and_a_recommendation_is_escaped(tmp_path):
+    data = copy_data(tmp_path / "data")
+    set_cells(CORPORATE, "Recommendations", A3="<script>alert(1)</script> & approve")(data)
+    params = tmp_path / "scrutiny.yaml"
+    params.write_text("meeting: Performance and Corporate Services Overview and Scrutiny Committee\n"
+                      "meeting_date: 2022-09-20\nreport_by:\ncontact:\n", encoding="utf-8")
+    b = build_briefing(check_parameters(PERIOD, data_dir=str(data), params_file=str(params)))
+    section = b.section("recommendation")
+    texts = [str(item) for item in section.items]
+    assert texts[0] == "Report to: Performance and Corporate Services Overview and Scrutiny Committee, 2022-09-20"
+    assert not any(t.startswith(("Report by", "Contact officer")) for t in texts)
+    assert "The Performance and Corporate Services Overview and Scrutiny Committee is RECOMMENDED to:" in texts[1]
+    html = section._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; approve" in html
+
+
+def test_recommendations_are_lettered_past_z():
+    letters = committee._lettered(["x"] * 28)
+    assert letters[:2] == ["(a)", "(b)"] and letters[25:] == ["(z)", "(aa)", "(ab)"]
