@@ -63,3 +63,21 @@ def test_the_meeting_and_its_date_come_from_params_and_a_recommendation_is_escap
 def test_recommendations_are_lettered_past_z():
     letters = committee._lettered(["x"] * 28)
     assert letters[:2] == ["(a)", "(b)"] and letters[25:] == ["(z)", "(aa)", "(ab)"]
+
+
+def test_red_measures_without_an_outlook_are_listed_for_the_officers(july):
+    from briefing import quality
+    table = quality.red_without_outlook_table(july)
+    assert table.title == "2 Red measures have no director's outlook"
+    assert table.frame["Measure"].str[:8].tolist() == ["OCC07.01", "OCC07.05"]
+    assert table.frame["Outlook cell"].tolist() == ["Children's Services.xlsx!Performance!D2",
+                                                    "Children's Services.xlsx!Performance!D6"]
+    assert "Red without outlook" in [getattr(t, "key", "") for t in july.section("quality").items]
+
+
+def test_the_performance_narrative_sums_up_the_directors_outlook(july):
+    from briefing.performance import outlook_summary
+    counts = outlook_summary(july.ratings)
+    text = str(july.section("performance").items[0])
+    assert (f"The directors' outlook is positive (improving or stable) for {counts['positive']} of the "
+            f"{counts['given']} rated measures that give one; 2 Red measures have none.") in text

@@ -63,7 +63,11 @@ def test_narrative_numbers_come_from_the_figures():
                     "1 (14%) monitoring only; Red measures are two more than in June. "
                     "4 measures are exceptions: 3 Red and 1 Amber for two periods running. "
                     "Since June, 2 measures have improved and 2 have deteriorated. "
+                    "The directors' outlook is positive (improving or stable) for 2 of the 3 rated measures that "
+                    "give one; 2 Red measures have none. "
                     "1 measure was due but not reported.")
+    outlook = JULY.ratings[JULY.ratings["rag"].isin(["Green", "Amber", "Red"])]["outlook"]
+    assert outlook.notna().sum() == 3 and outlook.isin(["Improving", "Stable"]).sum() == 2
 
 
 def test_narrative_is_escaped_html():

@@ -19,7 +19,7 @@ import pandas as pd
 from .money import percent
 from .periods import month_name, months_elapsed, parse_period, shift, year_to_date
 from .ratings import (AMBER, DETERIORATING, GREEN, IMPROVING, MONITORING, NOT_REPORTED, RATED, RED, STABLE,
-                      STATUSES)
+                      STATUSES, outlook_word)
 
 SUMMARY_ORDER = (GREEN, AMBER, RED, MONITORING)
 PHRASE_ORDER = (RED, AMBER, GREEN, MONITORING)
@@ -170,6 +170,17 @@ def exceptions(ratings: pd.DataFrame) -> pd.DataFrame:
     return chosen[["priority", "measure_id", "measure", "rag", "exception", "previous_rag", "previous_period",
                    "director", "actual", "target_shown", "direction", "commentary", "risk_impact",
                    "finance_impact", "source"]].reset_index(drop=True)
+
+
+def outlook_summary(ratings: pd.DataFrame) -> dict[str, int]:
+    """The directors' outlook across the rated measures (Green, Amber or Red), as the Q3 2017-18 report sums
+    it up ("the outlook for 48 of the 50 ... was positive"): ``rated``, ``given`` (with a readable Outlook),
+    ``positive`` (Improving or Stable), ``deteriorating``, and ``red_without`` (Red with no outlook)."""
+    rated = ratings[ratings["rag"].isin(RATED)]
+    words = rated["outlook"].map(outlook_word)
+    return {"rated": len(rated), "given": int(words.notna().sum()),
+            "positive": int(words.isin([IMPROVING, STABLE]).sum()), "deteriorating": int((words == DETERIORATING).sum()),
+            "red_without": int(((rated["rag"] == RED) & words.isna()).sum())}
 
 
 def exception_counts(found: pd.DataFrame) -> dict[str, int]:

@@ -19,7 +19,7 @@ import pandas as pd
 from .charts import most_red, rag_by_group_chart, rag_by_month_chart
 from .performance import (NOT_DUE, RED_AMBER_TWICE, SUMMARY_ORDER, change_lists, director_assessments,
                           directorate_measures, exception_counts, exceptions, improved_and_worse, is_quarter_end,
-                          measure_label, not_reported, quarter_name, quarterly_dashboard, rag_by_group, rag_summary,
+                          measure_label, not_reported, outlook_summary, quarter_name, quarterly_dashboard, rag_by_group, rag_summary,
                           red_measures, status_changes, status_counts, transition_matrix, with_arrow,
                           year_to_date_tracking)
 from .money import percent
@@ -152,6 +152,12 @@ def narrative(ratings: pd.DataFrame, history: pd.DataFrame, period: str, compare
         better, worse = improved_and_worse(status_changes(ratings, before))
         text.append(f"Since {month_name(compare_to)}, {plural(better, 'measure has', 'measures have')} "
                     f"improved and {plural(worse, 'has', 'have')} deteriorated.")
+    outlook = outlook_summary(ratings)
+    if outlook["given"]:
+        text.append(f"The directors' outlook is positive (improving or stable) for {outlook['positive']} of the "
+                    f"{plural(outlook['given'], 'rated measure')} that give one"
+                    + (f"; {plural(outlook['red_without'], 'Red measure has', 'Red measures have')} none"
+                       if outlook["red_without"] else "") + ".")
     missing = int((ratings["rag"] == NOT_REPORTED).sum())
     if missing:
         text.append(f"{plural(missing, 'measure was', 'measures were')} due but not reported.")

@@ -11,6 +11,8 @@ from .problems import ERROR, WARNING, problems_table
 from .returns import CORPORATE
 from .tables import Table
 from .validation import in_cell_order
+from .performance import measure_label
+from .ratings import RED, outlook_word
 from .words import listed, plural
 
 
@@ -65,6 +67,33 @@ def data_quality_table(b) -> Table:
                  empty_text="No problems found.")
 
 
+def red_without_outlook_table(b) -> Table:
+    """Red measures whose director gave no Outlook: the paper cannot say whether they will recover, so the
+    officers preparing it ask (the July 2022 report left OCC07.01 and OCC07.05 without one)."""
+    rated = b.ratings
+    missing = rated[(rated["rag"] == RED) & rated["outlook"].map(outlook_word).isna()].sort_values("measure_id")
+    frame = pd.DataFrame({"Measure": measure_label(missing), "Director": missing["director"],
+                          "Outlook cell": [cell_of_outlook(row) for row in missing.to_dict("records")]})
+    n = len(frame)
+    title = (f"{plural(n, 'Red measure has', 'Red measures have')} no director's outlook" if n else
+             "Every Red measure has its director's outlook")
+    return Table("Red without outlook", title, frame,
+                 caption="Red measures with no Outlook (Improving, Stable or Deteriorating) in their return: ask the "
+                         "director before the paper goes to the meeting.",
+                 source="directorate returns, Performance sheets", empty_text="None.")
+
+
+def cell_of_outlook(row: dict) -> str:
+    """Where a measure's Outlook goes: its row's Outlook cell, or the row itself when the sheet has no such
+    column."""
+    if not row.get("file") or pd.isna(row.get("row")):
+        return ""
+    letter = (row.get("letters") or {}).get("outlook")
+    return f"{row['file']}!{row['sheet']}!{letter}{int(row['row'])}" if letter else \
+        f"{row['file']}!{row['sheet']}!row {int(row['row'])} (no Outlook column)"
+
+
 def tables(b) -> list[Table]:
-    """The data quality section of the briefing: the returns used, then every problem."""
-    return [returns_table(b), data_quality_table(b)]
+    """The data quality section of the briefing: the returns used, every problem, and the Red measures the
+    officers must ask their director about."""
+    return [returns_table(b), data_quality_table(b), red_without_outlook_table(b)]
