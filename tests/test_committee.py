@@ -81,3 +81,34 @@ def test_the_performance_narrative_sums_up_the_directors_outlook(july):
     text = str(july.section("performance").items[0])
     assert (f"The directors' outlook is positive (improving or stable) for {counts['positive']} of the "
             f"{counts['given']} rated measures that give one; 2 Red measures have none.") in text
+
+
+def test_highlights_are_the_measures_that_improved_their_status(july):
+    from briefing import performance_tables as T
+    table = T.highlights_table(july)
+    june = july.rated_history[july.rated_history["period"] == "2022-06"].set_index("measure_id")["rag"]
+    now = july.ratings.set_index("measure_id")["rag"]
+    moved = [(m, june.get(m), now[m]) for m in now.index if (june.get(m), now[m]) in
+             {("Amber", "Green"), ("Red", "Green"), ("Red", "Amber")}]
+    assert len(table.frame) == len(moved) > 0
+    shown = list(zip(table.frame["Measure"].str.split(":").str[0], table.frame["Was"], table.frame["Now"]))
+    assert sorted(shown) == sorted(moved)
+    greens = [now_ for _, _, now_ in shown]
+    assert greens == sorted(greens, key=lambda s: s != "Green")  # the measures that turned Green first
+    green = sum(1 for _, _, n in moved if n == "Green")
+    assert table.title == f"{green} measures turned Green since June and {len(moved) - green} rose from Red to Amber"
+
+
+def test_the_status_grid_shows_each_month_as_its_ratings(july):
+    from briefing import performance_tables as T
+    table = T.status_grid_table(july)
+    assert list(table.frame.columns[2:]) == ["April", "May", "June", "July"]
+    grid = table.frame.set_index(table.frame["Measure"].str.split(":").str[0])
+    history = july.rated_history
+    for month, column in (("2022-04", "April"), ("2022-07", "July")):
+        rated = history[history["period"] == month].set_index("measure_id")["rag"]
+        assert grid.loc[rated.index, column].tolist() == rated.tolist()
+        assert (grid.loc[~grid.index.isin(rated.index), column] == "").all()  # not due that month
+    priorities = table.frame["Priority"].tolist()
+    assert priorities == sorted(priorities, key=lambda p: list(dict.fromkeys(july.ratings["priority"])).index(p)
+                                if p in set(july.ratings["priority"]) else 99)

@@ -267,6 +267,34 @@ def year_to_date_tracking(history: pd.DataFrame, period: str) -> pd.DataFrame:
     return counts
 
 
+def status_grid(history: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Each measure's status in every month of the financial year so far, grouped by priority (the seeds'
+    month-by-month status grid): one row per measure rated or monitored in any of those months, one column
+    per month (``period`` values, April first), blank where the measure was not due."""
+    months = [p for p in year_to_date(period) if p in set(history["period"])]
+    shown = history[history["period"].isin(months)]
+    order = {name: i for i, name in enumerate(pd.unique(shown["priority"]))}
+    grid = shown.pivot_table(index=["priority", "measure_id", "measure"], columns="period", values="rag",
+                             aggfunc="first").reindex(columns=months)
+    grid = grid.reset_index().sort_values(["priority", "measure_id"],
+                                          key=lambda s: s.map(order) if s.name == "priority" else s)
+    return grid.astype(object).where(grid.notna(), "").reset_index(drop=True)
+
+
+def highlights(ratings: pd.DataFrame, before: pd.DataFrame | None) -> pd.DataFrame:
+    """The measures that improved their status since ``before`` (the period compared with): those that
+    turned Green first, then Red to Amber; each with its actual, target and the director's commentary."""
+    if before is None or before.empty:
+        return ratings.iloc[0:0].assign(before="", target_shown="")
+    was = before.set_index("measure_id")["rag"]
+    now = ratings.assign(before=ratings["measure_id"].map(was).astype(object).fillna(""))
+    better = now[((now["rag"] == GREEN) & now["before"].isin([AMBER, RED])) |
+                 ((now["rag"] == AMBER) & (now["before"] == RED))]
+    better = better.assign(_order=(better["rag"] != GREEN).astype(int)).sort_values(["_order", "measure_id"])
+    return better.assign(target_shown=target_shown(better), actual=actual_shown(better)).drop(columns="_order") \
+        .reset_index(drop=True)
+
+
 # The quarterly dashboard ----------------------------------------------------------
 
 def is_quarter_end(period: str) -> bool:

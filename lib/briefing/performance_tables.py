@@ -18,10 +18,10 @@ import pandas as pd
 
 from .charts import most_red, rag_by_group_chart, rag_by_month_chart
 from .performance import (NOT_DUE, RED_AMBER_TWICE, SUMMARY_ORDER, change_lists, director_assessments,
-                          directorate_measures, exception_counts, exceptions, improved_and_worse, is_quarter_end,
-                          measure_label, not_reported, outlook_summary, quarter_name, quarterly_dashboard, rag_by_group, rag_summary,
-                          red_measures, status_changes, status_counts, transition_matrix, with_arrow,
-                          year_to_date_tracking)
+                          directorate_measures, exception_counts, exceptions, highlights, improved_and_worse,
+                          is_quarter_end, measure_label, not_reported, outlook_summary, quarter_name,
+                          quarterly_dashboard, rag_by_group, rag_summary, red_measures, status_changes, status_counts,
+                          status_grid, transition_matrix, with_arrow, year_to_date_tracking)
 from .money import percent
 from .periods import financial_year, label, month_name, shift
 from .ratings import GREEN, NOT_REPORTED, RATED, RED, STATUSES
@@ -246,6 +246,39 @@ def _changes_since(b) -> tuple[str, pd.DataFrame | None]:
     return compare, None if before.empty else status_changes(b.ratings, before, set(b.register["measure_id"]))
 
 
+def highlights_table(b) -> Table:
+    """Performance highlights: the measures that turned Green since the period compared with, then those
+    that rose from Red to Amber, with the director's commentary (the July 2022 report's highlights)."""
+    before = _compared_rows(b.rated_history, b.run.compare_to)
+    found = highlights(b.ratings, before)
+    compare = month_name(b.run.compare_to) if b.run.compare_to else "the last report"
+    green = int((found["rag"] == GREEN).sum())
+    title = (f"{plural(green, 'measure')} turned Green since {compare}"
+             + (f" and {len(found) - green} rose from Red to Amber" if len(found) > green else "")
+             if len(found) else f"No measure improved its status since {compare}")
+    frame = pd.DataFrame({"Measure": measure_label(found), "Was": found["before"], "Now": found["rag"],
+                          "Actual": found["actual"], "Target": found["target_shown"],
+                          "Commentary": found["commentary"].fillna(""), "Source cell": found["source"]})
+    return Table("Highlights", title, frame,
+                 caption=f"Measures whose status improved between {compare} and {label(b.period)}: those now Green, "
+                         "then those now Amber that were Red.",
+                 formats={"Was": "rag", "Now": "rag", "Actual": "number"}, source=SOURCE,
+                 empty_text="No measure improved its status this period.")
+
+
+def status_grid_table(b) -> Table:
+    """Each measure's status month by month through the financial year so far, by priority."""
+    grid = status_grid(b.rated_history, b.period)
+    months = [c for c in grid.columns if c not in ("priority", "measure_id", "measure")]
+    frame = pd.DataFrame({"Measure": measure_label(grid), "Priority": grid["priority"],
+                          **{month_name(m): grid[m] for m in months}})
+    first = month_name(months[0]) if months else ""
+    return Table("Status by month", f"Each measure's status by month, {first} to {label(b.period)}", frame,
+                 caption="Status of every measure in each month of the financial year so far, grouped by "
+                         "priority; a blank month is one the measure was not due.",
+                 formats={month_name(m): "rag" for m in months}, source=SOURCE)
+
+
 def _nothing_to_compare(b, key: str, compare: str) -> Table:
     """An empty comparison table that says there was nothing to compare with (a first month, say)."""
     return Table(key, f"No ratings for {compare} to compare with", pd.DataFrame(),
@@ -404,8 +437,8 @@ def tables(b) -> list:
     """
     items = [Narrative(narrative(b.ratings, b.rated_history, b.period, b.run.compare_to)), rag_summary_table(b),
              rag_by_priority_chart(b), rag_by_priority_table(b), rag_by_directorate_table(b), red_measures_table(b),
-             status_changes_table(b), status_matrix_table(b), exceptions_table(b), year_to_date_chart(b),
-             year_to_date_table(b)]
+             status_changes_table(b), status_matrix_table(b), exceptions_table(b), highlights_table(b),
+             year_to_date_chart(b), year_to_date_table(b), status_grid_table(b)]
     if is_quarter_end(b.period):
         items.append(quarterly_dashboard_table(b))
     items += [director_assessments_table(b), not_reported_table(b)]
