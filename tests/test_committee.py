@@ -1,6 +1,7 @@
 """The committee paper's furniture: the meeting, the recommendations from the corporate return, the
 implications and the contact officer open the corporate briefing (its section "recommendation")."""
 
+import pandas as pd
 import pytest
 
 from briefing import committee
@@ -99,16 +100,22 @@ def test_highlights_are_the_measures_that_improved_their_status(july):
     assert table.title == f"{green} measures turned Green since June and {len(moved) - green} rose from Red to Amber"
 
 
-def test_the_status_grid_shows_each_month_as_its_ratings(july):
+def test_each_priority_has_its_overall_status_for_every_month_of_the_year(july):
     from briefing import performance_tables as T
-    table = T.status_grid_table(july)
-    assert list(table.frame.columns[2:]) == ["April", "May", "June", "July"]
-    grid = table.frame.set_index(table.frame["Measure"].str.split(":").str[0])
+    from briefing.performance import overall_status
+    table = T.priority_grid_table(july)
+    months = ["April", "May", "June", "July", "August", "September", "October", "November", "December",
+              "January", "February", "March"]
+    assert list(table.frame.columns) == ["Priority", *months]
+    grid = table.frame.set_index("Priority")
     history = july.rated_history
-    for month, column in (("2022-04", "April"), ("2022-07", "July")):
-        rated = history[history["period"] == month].set_index("measure_id")["rag"]
-        assert grid.loc[rated.index, column].tolist() == rated.tolist()
-        assert (grid.loc[~grid.index.isin(rated.index), column] == "").all()  # not due that month
-    priorities = table.frame["Priority"].tolist()
-    assert priorities == sorted(priorities, key=lambda p: list(dict.fromkeys(july.ratings["priority"])).index(p)
-                                if p in set(july.ratings["priority"]) else 99)
+    for period, column in (("2022-04", "April"), ("2022-07", "July")):
+        for priority, statuses in history[history["period"] == period].groupby("priority")["rag"]:
+            counts = statuses[statuses.isin(["Green", "Amber", "Red"])].value_counts()
+            expected = "" if counts.empty else [s for s in ("Red", "Amber", "Green")
+                                                if counts.get(s, 0) == counts.max()][0]
+            assert grid.loc[priority, column] == expected, (priority, column)
+    assert (grid[months[4:]] == "").all().all()  # August to March: still to come
+    assert overall_status(pd.Series(["Red", "Red", "Green", "Green", "Monitoring only"])) == "Red"
+    assert overall_status(pd.Series(["Green", "Green", "Amber"])) == "Green"
+    assert overall_status(pd.Series(["Monitoring only", "Not reported"])) == ""

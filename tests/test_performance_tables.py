@@ -93,7 +93,7 @@ def test_section_order_keys_and_rag_formats():
     tables = [item for item in items if isinstance(item, Table)]
     keys = [t.key for t in tables]
     assert keys == ["RAG summary", "RAG by priority", "RAG by directorate", "Red measures", "Status changes",
-                    "Status matrix", "Exceptions", "Highlights", "Year to date", "Status by month",
+                    "Status matrix", "Exceptions", "Highlights", "Year to date", "Priorities by month",
                     "Director assessments", "Not reported"]
     for table in tables:
         assert len(table.key) <= 31 and not re.search(r"[\[\]:*?/\\]", table.key)
@@ -154,7 +154,7 @@ def test_bundled_briefing_yields_every_table(period, data_dir, tmp_path):
     items = T.tables(b)
     keys = [item.key for item in items if isinstance(item, Table)]
     expected = ["RAG summary", "RAG by priority", "RAG by directorate", "Red measures", "Status changes",
-                "Status matrix", "Exceptions", "Highlights", "Year to date", "Status by month",
+                "Status matrix", "Exceptions", "Highlights", "Year to date", "Priorities by month",
                 "Director assessments", "Not reported"]
     if period == "2022-09":
         expected.insert(expected.index("Director assessments"), "Quarterly dashboard")

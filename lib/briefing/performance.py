@@ -267,18 +267,28 @@ def year_to_date_tracking(history: pd.DataFrame, period: str) -> pd.DataFrame:
     return counts
 
 
-def status_grid(history: pd.DataFrame, period: str) -> pd.DataFrame:
-    """Each measure's status in every month of the financial year so far, grouped by priority (the seeds'
-    month-by-month status grid): one row per measure rated or monitored in any of those months, one column
-    per month (``period`` values, April first), blank where the measure was not due."""
-    months = [p for p in year_to_date(period) if p in set(history["period"])]
-    shown = history[history["period"].isin(months)]
-    order = {name: i for i, name in enumerate(pd.unique(shown["priority"]))}
-    grid = shown.pivot_table(index=["priority", "measure_id", "measure"], columns="period", values="rag",
-                             aggfunc="first").reindex(columns=months)
-    grid = grid.reset_index().sort_values(["priority", "measure_id"],
-                                          key=lambda s: s.map(order) if s.name == "priority" else s)
-    return grid.astype(object).where(grid.notna(), "").reset_index(drop=True)
+def overall_status(statuses: pd.Series) -> str:
+    """A priority's overall status in a month: the status most of its rated measures have, a tie going to the
+    worse (two Red and two Green is Red); blank when none is rated."""
+    counts = statuses[statuses.isin(RATED)].value_counts()
+    if counts.empty:
+        return ""
+    most = counts.max()
+    return next(s for s in (RED, AMBER, GREEN) if counts.get(s, 0) == most)
+
+
+def priority_grid(history: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Each priority's overall status (``overall_status``) in every month of the financial year, April to
+    March, as the July 2022 report's per-priority grid: one row per priority, one column per month
+    (``YYYY-MM``), blank for a month after ``period``, without returns, or with no measure rated."""
+    first = year_to_date(period)[0]
+    months = [shift(first, k) for k in range(12)]
+    shown = history[history["period"].isin(year_to_date(period))]
+    priorities = list(pd.unique(history.loc[history["period"] == period, "priority"]))
+    priorities += [p for p in pd.unique(shown["priority"]) if p not in priorities]
+    cells = shown.groupby(["priority", "period"])["rag"].agg(overall_status)
+    return pd.DataFrame({"priority": priorities,
+                         **{m: [cells.get((p, m), "") for p in priorities] for m in months}})
 
 
 def highlights(ratings: pd.DataFrame, before: pd.DataFrame | None) -> pd.DataFrame:

@@ -19,9 +19,9 @@ import pandas as pd
 from .charts import most_red, rag_by_group_chart, rag_by_month_chart
 from .performance import (NOT_DUE, RED_AMBER_TWICE, SUMMARY_ORDER, change_lists, director_assessments,
                           directorate_measures, exception_counts, exceptions, highlights, improved_and_worse,
-                          is_quarter_end, measure_label, not_reported, outlook_summary, quarter_name,
-                          quarterly_dashboard, rag_by_group, rag_summary, red_measures, status_changes, status_counts,
-                          status_grid, transition_matrix, with_arrow, year_to_date_tracking)
+                          is_quarter_end, measure_label, not_reported, outlook_summary, priority_grid,
+                          quarter_name, quarterly_dashboard, rag_by_group, rag_summary, red_measures, status_changes,
+                          status_counts, transition_matrix, with_arrow, year_to_date_tracking)
 from .money import percent
 from .periods import financial_year, label, month_name, shift
 from .ratings import GREEN, NOT_REPORTED, RATED, RED, STATUSES
@@ -266,16 +266,15 @@ def highlights_table(b) -> Table:
                  empty_text="No measure improved its status this period.")
 
 
-def status_grid_table(b) -> Table:
-    """Each measure's status month by month through the financial year so far, by priority."""
-    grid = status_grid(b.rated_history, b.period)
-    months = [c for c in grid.columns if c not in ("priority", "measure_id", "measure")]
-    frame = pd.DataFrame({"Measure": measure_label(grid), "Priority": grid["priority"],
-                          **{month_name(m): grid[m] for m in months}})
-    first = month_name(months[0]) if months else ""
-    return Table("Status by month", f"Each measure's status by month, {first} to {label(b.period)}", frame,
-                 caption="Status of every measure in each month of the financial year so far, grouped by "
-                         "priority; a blank month is one the measure was not due.",
+def priority_grid_table(b) -> Table:
+    """Each priority's overall status month by month, April to March (the July 2022 report's grid)."""
+    grid = priority_grid(b.rated_history, b.period)
+    months = [c for c in grid.columns if c != "priority"]
+    frame = pd.DataFrame({"Priority": grid["priority"], **{month_name(m): grid[m] for m in months}})
+    return Table("Priorities by month", f"Each priority's overall status by month, {label(months[0])} to "
+                 f"{label(months[-1])}", frame,
+                 caption="A priority's overall status in a month is the status most of its rated measures have "
+                         "(a tie goes to the worse); a blank month is one still to come, or with no measure rated.",
                  formats={month_name(m): "rag" for m in months}, source=SOURCE)
 
 
@@ -438,7 +437,7 @@ def tables(b) -> list:
     items = [Narrative(narrative(b.ratings, b.rated_history, b.period, b.run.compare_to)), rag_summary_table(b),
              rag_by_priority_chart(b), rag_by_priority_table(b), rag_by_directorate_table(b), red_measures_table(b),
              status_changes_table(b), status_matrix_table(b), exceptions_table(b), highlights_table(b),
-             year_to_date_chart(b), year_to_date_table(b), status_grid_table(b)]
+             year_to_date_chart(b), year_to_date_table(b), priority_grid_table(b)]
     if is_quarter_end(b.period):
         items.append(quarterly_dashboard_table(b))
     items += [director_assessments_table(b), not_reported_table(b)]
