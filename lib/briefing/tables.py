@@ -13,9 +13,10 @@ import numbers
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-from .money import percent_text, units_text, whole_units
+from .money import PENCE_PER_MILLION, percent_text, units_text, whole_units
 from .workbook import missing
 
 RAG_SYMBOLS = {"Green": "✔", "Amber": "▲", "Red": "✖", "Monitoring only": "○", "Not reported": "–"}
@@ -74,9 +75,12 @@ ROUNDING_NOTE = ("Amounts are rounded to £0.1m for display and every total and 
                  "the exact amounts, so the figures shown may not add up exactly.")
 
 
-def _shown_units(value) -> int | None:
-    """A money value as shown, in tenths of £1m; None when blank."""
-    return None if missing(value) else whole_units(int(value), 1)
+def _shown_tenths(values: pd.Series) -> np.ndarray:
+    """A money column (pence) as shown, in tenths of £1m (``money.whole_units``: half up, away from zero),
+    all at once; NaN for a blank. Exact for any amount under £90bn (pence within a float's 2**53)."""
+    pence = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    unit = PENCE_PER_MILLION // 10
+    return np.sign(pence) * ((np.abs(pence) + unit // 2) // unit)
 
 
 def rounding_differences(table: Table) -> list[str]:
@@ -86,23 +90,21 @@ def rounding_differences(table: Table) -> list[str]:
     frame = table.frame
     money = [c for c in frame.columns if table.formats.get(c) in ("money", "money_signed")]
     first_total = max(len(frame) - table.total_rows, 0)
-    parts = list(range(first_total)) if table.part_rows is None else list(table.part_rows)
+    parts = np.arange(first_total) if table.part_rows is None else np.asarray(table.part_rows, dtype=int)
+    shown = {c: _shown_tenths(frame[c]) for c in {*money, *(c for _, terms in table.derived for _, c in terms),
+                                                    *(c for c, _ in table.derived)} if c in frame}
     found = []
     for column in money:
-        shown = [_shown_units(v) for v in frame[column].tolist()]
-        for total in range(first_total, len(frame)) if parts else ():
-            values = [shown[i] for i in parts]
-            if shown[total] is not None and None not in values and sum(values) != shown[total]:
+        values = shown[column][parts]
+        for total in range(first_total, len(frame)) if len(parts) and not np.isnan(values).any() else ():
+            if not np.isnan(shown[column][total]) and values.sum() != shown[column][total]:
                 found.append(f"{column}: total")
     for column, terms in table.derived:
-        if column not in frame:
+        if column not in frame or any(c not in frame for _, c in terms):
             continue
-        for i in range(len(frame)):
-            values = [_shown_units(frame[c].iloc[i]) for _, c in terms]
-            result = _shown_units(frame[column].iloc[i])
-            if result is not None and None not in values and \
-                    sum(sign * v for (sign, _), v in zip(terms, values)) != result:
-                found.append(f"{column}: row {i + 1}")
+        worked = sum(sign * shown[c] for sign, c in terms)
+        differ = ~np.isnan(worked) & ~np.isnan(shown[column]) & (worked != shown[column])
+        found += [f"{column}: row {i + 1}" for i in np.flatnonzero(differ)]
     return found
 
 
