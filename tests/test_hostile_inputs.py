@@ -77,8 +77,8 @@ def test_notebooks_and_the_prepared_period_see_the_files_the_command_was_given(h
     write_params(here / "councils" / "barset.yaml", "council: Barset\n")
     seen = {}
 
-    def run_jobs(jobs, prepare, **_):
-        seen["jobs"] = list(jobs)
+    def run_jobs(plan, prepare, **_):
+        seen["jobs"] = plan()
         seen["prepared"] = prepare(PERIOD, here)
         return []
 
@@ -117,7 +117,7 @@ def test_periods_are_ascii_digits_only(bad):
 
 @pytest.mark.parametrize("compare_to", [PERIOD, "2022-08"])
 def test_compare_to_must_be_an_earlier_month(here, compare_to, capsys, monkeypatch):
-    monkeypatch.setattr(batch, "run_jobs", lambda jobs, **_: [])
+    monkeypatch.setattr(batch, "run_jobs", lambda plan, **_: [])
     code = cli.main(["run", PERIOD, "--compare-to", compare_to, "--data-dir", "data", "--output-dir", "out"])
     error = capsys.readouterr().err
     assert code == 2
@@ -132,7 +132,7 @@ def test_any_earlier_month_can_be_compared_with():
 
 def test_compare_to_from_a_params_file_must_be_an_earlier_month(here, capsys, monkeypatch):
     write_params(here / "later.yaml", "compare_to: '2022-09'\n")
-    monkeypatch.setattr(batch, "run_jobs", lambda jobs, **_: [])
+    monkeypatch.setattr(batch, "run_jobs", lambda plan, **_: [])
     assert cli.main(["run", PERIOD, "--params", "later.yaml", "--data-dir", "data", "--output-dir", "out"]) == 2
     assert "cannot compare 2022-07 with 2022-09" in capsys.readouterr().err
 
@@ -255,7 +255,7 @@ def test_a_period_without_returns_is_refused_once_before_any_kernel_starts(here,
 
 def test_the_other_periods_are_built_when_one_is_refused(here, capsys, monkeypatch):
     seen = {}
-    monkeypatch.setattr(batch, "run_jobs", lambda jobs, **_: seen.setdefault("jobs", list(jobs)) and [])
+    monkeypatch.setattr(batch, "run_jobs", lambda plan, **_: seen.setdefault("jobs", plan()) and [])
     assert cli.main(["run", "2021-07", PERIOD, "--only", "corporate", "--data-dir", "data",
                      "--output-dir", "out"]) == 1
     assert [job.period for job in seen["jobs"]] == [PERIOD]
@@ -263,18 +263,20 @@ def test_the_other_periods_are_built_when_one_is_refused(here, capsys, monkeypat
 
 
 def test_documents_failing_alike_are_reported_in_one_line(here, capsys, monkeypatch):
-    def run_jobs(jobs, **_):
-        return [batch.Result(job, False, 0.0, "RunError: no register for 2022-23") for job in jobs]
+    def run_jobs(plan, **_):
+        return [batch.Result(job, False, 0.0, "RunError: no register for 2022-23") for job in plan()]
     monkeypatch.setattr(batch, "run_jobs", run_jobs)
     assert cli.main(["run", PERIOD, "--data-dir", "data", "--output-dir", "out"]) == 1
     failed = [line for line in capsys.readouterr().err.splitlines() if line.startswith("FAILED")]
     assert failed == [f"FAILED {PERIOD} briefing and 6 other documents: RunError: no register for 2022-23"]
 
 
-@pytest.mark.parametrize("jobs, only, workers", [("16", ["--only", "corporate"], 1), ("16", [], 7), ("3", [], 3)])
+# The copy's July has six workbooks (Public Health's removed): at most six documents are known before the
+# register is read, and seven are planned.
+@pytest.mark.parametrize("jobs, only, workers", [("16", ["--only", "corporate"], 1), ("16", [], 6), ("3", [], 3)])
 def test_no_more_kernels_are_started_than_there_are_documents(here, monkeypatch, jobs, only, workers):
     seen = {}
-    monkeypatch.setattr(batch, "run_jobs", lambda jobs, workers, **_: seen.update(workers=workers) or [])
+    monkeypatch.setattr(batch, "run_jobs", lambda plan, workers, **_: seen.update(workers=workers) or [])
     assert cli.main(["run", PERIOD, *only, "--jobs", jobs, "--data-dir", "data", "--output-dir", "out"]) == 0
     assert seen["workers"] == workers
 
@@ -300,11 +302,11 @@ def test_a_second_run_into_a_folder_being_written_is_refused_and_touches_nothing
     assert capsys.readouterr().err == (f"briefing: another briefing run is writing {folder}; wait for it to "
                                        "finish, or give this run another --output-dir\n")
     assert (folder / "briefing.html").read_text(encoding="utf-8") == "the other run's"
-    monkeypatch.setattr(batch, "run_jobs", lambda jobs, **_: [])  # the lock went with the other run
+    monkeypatch.setattr(batch, "run_jobs", lambda plan, **_: [])  # the lock went with the other run
     assert cli.main(["run", PERIOD, "--data-dir", "data", "--output-dir", "out"]) == 0
 
 
 def test_a_period_folder_made_only_to_be_locked_is_not_left_behind(here, monkeypatch):
-    monkeypatch.setattr(batch, "run_jobs", lambda jobs, **_: [])
+    monkeypatch.setattr(batch, "run_jobs", lambda plan, **_: [])
     assert cli.main(["run", PERIOD, "--data-dir", "data", "--output-dir", "out"]) == 0
     assert sorted(p.name for p in (here / "out").iterdir()) == ["index.html"]

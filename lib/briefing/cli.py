@@ -55,7 +55,7 @@ def plan_period(period: str, settings: Settings, params_file: str | None, compar
 
 
 def _periods(args, settings: Settings) -> list[str]:
-    from .returns import available_periods
+    from .periods import available_periods
 
     available = available_periods(settings.data_dir)
     if args.latest:
@@ -96,13 +96,18 @@ def cmd_run(args) -> int:
         return 2
     if args.strict and not strict_check(settings, periods):
         return 1
-    jobs = [job for period in periods for job in plan_period(period, settings, params_file, args.compare_to,
-                                                             settings.output_dir, args.only == "corporate")]
-    workers = min(args.jobs or os.cpu_count() or 1, len(jobs))  # a kernel with nothing to do is not started
+    corporate_only = args.only == "corporate"
+
+    def plan() -> list:
+        """The periods' documents, planned while the kernels start (``batch.run_jobs``): the register is read."""
+        return [job for period in periods for job in plan_period(period, settings, params_file, args.compare_to,
+                                                                 settings.output_dir, corporate_only)]
+
+    workers = min(args.jobs or os.cpu_count() or 1, documents_at_most(settings, periods, corporate_only))
     started = time.perf_counter()
     try:
         with period_locks([safe_child(settings.output_dir, period) for period in periods]), _sigterm_stops():
-            results = run_jobs(jobs, workers=workers, fresh_kernel=args.fresh_kernel, fail_fast=args.fail_fast,
+            results = run_jobs(plan, workers=workers, fresh_kernel=args.fresh_kernel, fail_fast=args.fail_fast,
                                progress=not args.no_progress and sys.stderr.isatty(),
                                prepare=_preparer(params_file, str(settings.data_dir), args.compare_to))
     except FolderBusy as err:
@@ -125,6 +130,17 @@ def cmd_run(args) -> int:
     print(f"{len(results) - len(failed)} built, {len(failed)} failed, in {elapsed:.1f} s "
           f"({plural(len(periods), 'period')})")
     return 1 if failed or refused else 0
+
+
+def documents_at_most(settings: Settings, periods: list[str], corporate_only: bool) -> int:
+    """How many documents the periods can have, known before the register is read (so that no more kernels
+    start than there are documents to build, and they start while the run is planned): a corporate briefing
+    each, and with the directorates' own, one per workbook in the period's returns folder (the corporate
+    return's stands for the corporate briefing)."""
+    if corporate_only:
+        return max(1, len(periods))
+    return max(1, sum(len(list((Path(settings.data_dir) / "returns" / period).glob("*.xlsx"))) or 1
+                      for period in periods))
 
 
 def _refused_periods(periods: list[str], settings: Settings, params_file: str | None,
@@ -161,13 +177,13 @@ def period_locks(folders: list[Path]):
     one folder cannot mix their documents: the second is refused (``FolderBusy``) before it builds anything.
 
     The lock is the operating system's (``flock`` on the folder itself): it goes with the process, so a run
-    killed outright leaves no stale lock. A folder made only to be locked is removed again if the run put
-    nothing in it.
+    killed outright leaves no stale lock. The folders made only to be locked (the period's, and any above it
+    that did not exist) are removed again if the run put nothing in them.
     """
-    held: list[tuple[Path, int, bool]] = []
+    held: list[tuple[Path, int, list[Path]]] = []
     try:
         for folder in folders:
-            made = not folder.exists()
+            made = [path for path in (folder, *folder.parents) if not path.exists()]
             folder.mkdir(parents=True, exist_ok=True)
             handle = os.open(folder, os.O_RDONLY)
             held.append((folder, handle, made))
@@ -180,11 +196,11 @@ def period_locks(folders: list[Path]):
     finally:
         for folder, handle, made in held:
             os.close(handle)
-            if made:
+            for path in made:  # deepest first; only while empty
                 try:
-                    folder.rmdir()  # only if empty
+                    path.rmdir()
                 except OSError:
-                    pass
+                    break
 
 
 class Terminated(KeyboardInterrupt):

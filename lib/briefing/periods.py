@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 # ASCII digits only, and nothing after the month (``$`` would let a trailing newline through).
 _PERIOD = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
@@ -88,3 +89,11 @@ def label(period: str) -> str:
 def month_name(period: str) -> str:
     """The month of a period: ``July``."""
     return MONTH_NAMES[parse_period(period)[1] - 1]
+
+
+def available_periods(data_dir: Path) -> list[str]:
+    """Every period with a returns folder holding at least one workbook, oldest first."""
+    root = Path(data_dir) / "returns"
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and is_period(p.name) and any(p.glob("*.xlsx")))

@@ -15,7 +15,7 @@ from typing import Collection
 import pandas as pd
 
 from .paths import UnsafePathError, safe_child
-from .periods import is_period, parse_period, shift, year_to_date
+from .periods import available_periods, parse_period, shift, year_to_date  # noqa: F401 - available_periods: returns' own
 from .problems import ERROR, WARNING, Problem, ReturnError
 from .readcache import ReadCache, read_through
 from .register import load_register
@@ -133,14 +133,6 @@ def returns_folder(data_dir: Path, period: str) -> Path:
     """``data/returns/2022-07``, refusing any period that is not ``YYYY-MM``."""
     parse_period(period)
     return safe_child(Path(data_dir) / "returns", period)
-
-
-def available_periods(data_dir: Path) -> list[str]:
-    """Every period with a returns folder holding at least one workbook, oldest first."""
-    root = Path(data_dir) / "returns"
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and is_period(p.name) and any(p.glob("*.xlsx")))
 
 
 def _check_cover(book: Workbook, who: str, period: str, problems: list[Problem]) -> None:

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .params import Settings, load_settings
-from .periods import check_comparison, parse_period
-from .returns import available_periods
+from .periods import available_periods, check_comparison, parse_period
 
 
 class RunError(ValueError):
