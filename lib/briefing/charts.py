@@ -26,7 +26,7 @@ from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .money import format_millions, millions, percent, units_text, whole_units
+from .money import format_millions, millions, units_text, whole_units
 from .tables import Table, element_id
 from .words import listed, plural
 
