@@ -26,8 +26,8 @@ from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .money import format_millions, millions, units_text, whole_units
-from .tables import Table, element_id
+from .money import format_millions, millions, whole_units
+from .tables import Table, element_id, format_value
 from .words import listed, plural
 
 try:  # the Analysis Function style and palette, when afcharts is installed
@@ -121,14 +121,14 @@ def _possessive(name: str) -> str:
 
 
 def _amount(pence) -> str:
-    """``7.3``: an amount in £m to one decimal, rounded as the tables round it (``money.whole_units``), so a
-    chart's labels and alt text show every figure exactly as its table does; "not available" when blank."""
-    return "not available" if pd.isna(pence) else units_text(whole_units(int(pence), 1), 1)
+    """``7.3``: an amount in £m as its table shows it (``tables.format_value``), so a chart's labels and alt
+    text show every figure exactly as its table does; "not available" when blank."""
+    return "not available" if pd.isna(pence) else format_value(pence, "money")
 
 
 def _signed(pence) -> str:
     """``+7.3``, ``-0.2``, ``0.0``: as ``_amount``, with the sign spelt out."""
-    return "not available" if pd.isna(pence) else units_text(whole_units(int(pence), 1), 1, plus=True)
+    return "not available" if pd.isna(pence) else format_value(pence, "money_signed")
 
 
 def _position(pence) -> str:

@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from . import finance
-from .money import PENCE_PER_MILLION, percent, whole_units
+from .money import PENCE_PER_MILLION, percent, percent_shown, whole_units
+from .performance import with_unit
 from .problems import WARNING, Problem
 from .ratings import is_due, measure_keys, numeric_actuals
 from .returns import PeriodReturns
@@ -115,7 +116,7 @@ def shown_value(figure: Figure, value) -> float:
         return np.nan
     if figure.unit == "£m":
         return whole_units(int(value), 1) / 10
-    return float(f"{float(value):.1f}")
+    return percent_shown(value)
 
 
 def agrees(typed: float, computed: float) -> bool:
@@ -150,7 +151,7 @@ def with_computed(register: pd.DataFrame, returns: PeriodReturns, directorates: 
             if not np.isnan(typed) and not np.isnan(exact) and not agrees(typed, exact):
                 problems.append(Problem(
                     WARNING, row["file"], row["sheet"], cell_ref(row, "actual", with_file=False),
-                    f"{measure['measure_id']} is computed from the returns as {_text(value, figure)} "
+                    f"{measure['measure_id']} is computed from the returns as {with_unit(value, figure.unit)} "
                     f"({figure.name}), but {number_text(typed)} is typed: the computed figure is used",
                     f"{number_text(value)}, or leave the cell blank"))
         performance.loc[mine, "actual"] = value
@@ -167,8 +168,6 @@ def with_computed(register: pd.DataFrame, returns: PeriodReturns, directorates: 
     return replace(returns, performance=performance), problems
 
 
-def _text(value: float, figure: Figure) -> str:
-    return f"£{value:,.1f}m" if figure.unit == "£m" else f"{value:,.1f}%"
 
 
 

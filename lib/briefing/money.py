@@ -106,6 +106,11 @@ def percent(part, whole):
     return (100 * part / whole.where(whole > 0)).astype("float64")
 
 
+def percent_shown(value) -> float:
+    """A per cent as it is shown, to one decimal (the rounding ``percent_text`` writes)."""
+    return float(f"{float(value):.1f}")
+
+
 def percent_text(value, signed: bool = False) -> str:
     """A per cent to one decimal as the briefing shows one (``-2.1%``, ``1,234.5%``, never ``-0.0%``),
     with ``signed`` "+" before one above nil (``+2.1%``). Formatting rounds the binary value correctly, as

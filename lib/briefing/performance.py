@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from .money import percent
+from .money import format_millions, pence_from_millions, percent
 from .periods import month_name, months_elapsed, parse_period, shift, year_to_date
 from .ratings import (AMBER, DETERIORATING, GREEN, IMPROVING, MONITORING, NOT_REPORTED, RATED, RED, STABLE,
                       STATUSES, outlook_word)
@@ -55,8 +55,8 @@ def with_unit(value, unit) -> str:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return str(value).strip()
     unit = unit.strip() if isinstance(unit, str) else ""
-    if unit == "£m":
-        return f"{'-' if value < 0 else ''}£{abs(value):,.1f}m"
+    if unit == "£m":  # money as every amount is shown: from pence, half up
+        return format_millions(pence_from_millions(value))
     text = f"{value:,.2f}".rstrip("0").rstrip(".")
     return text + "%" if unit == "%" else f"{text} {unit}" if unit and unit != "number" else text
 

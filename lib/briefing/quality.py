@@ -13,6 +13,7 @@ from .tables import Table
 from .validation import in_cell_order
 from .performance import measure_label
 from .ratings import RED, outlook_word
+from .workbook import cell_ref
 from .words import listed, plural
 
 
@@ -73,7 +74,9 @@ def red_without_outlook_table(b) -> Table:
     rated = b.ratings
     missing = rated[(rated["rag"] == RED) & rated["outlook"].map(outlook_word).isna()].sort_values("measure_id")
     frame = pd.DataFrame({"Measure": measure_label(missing), "Director": missing["director"],
-                          "Outlook cell": [cell_of_outlook(row) for row in missing.to_dict("records")]})
+                          "Outlook cell": [cell_ref({**row, "row": int(row["row"])}, "outlook")
+                                           if row.get("file") and pd.notna(row.get("row")) else ""
+                                           for row in missing.to_dict("records")]})
     n = len(frame)
     title = (f"{plural(n, 'Red measure has', 'Red measures have')} no director's outlook" if n else
              "Every Red measure has its director's outlook")
@@ -81,16 +84,6 @@ def red_without_outlook_table(b) -> Table:
                  caption="Red measures with no Outlook (Improving, Stable or Deteriorating) in their return: ask the "
                          "director before the paper goes to the meeting.",
                  source="directorate returns, Performance sheets", empty_text="None.")
-
-
-def cell_of_outlook(row: dict) -> str:
-    """Where a measure's Outlook goes: its row's Outlook cell, or the row itself when the sheet has no such
-    column."""
-    if not row.get("file") or pd.isna(row.get("row")):
-        return ""
-    letter = (row.get("letters") or {}).get("outlook")
-    return f"{row['file']}!{row['sheet']}!{letter}{int(row['row'])}" if letter else \
-        f"{row['file']}!{row['sheet']}!row {int(row['row'])} (no Outlook column)"
 
 
 def tables(b) -> list[Table]:
