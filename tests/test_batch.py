@@ -16,6 +16,8 @@ from briefing import cli
 from briefing.batch import SKIPPED, Job, run_jobs
 
 PERIODS = "2022-06..2022-07"
+YEAR = "2022-04..2023-03"  # a run long enough to be in its middle whenever a test stops it
+HANG_GUARD = 600  # seconds: reached only if a run hangs; no assertion is on how long anything takes
 
 
 def notebook(path, *cells: str):
@@ -44,7 +46,7 @@ def record_nb(tmp_path):
 
 
 def job(nb, out, name: str, period: str = "2022-07") -> Job:
-    return Job(nb, period, {"name": name}, out / period / f"{name}.html", f"Document {name}", timeout=60)
+    return Job(nb, period, {"name": name}, out / period / f"{name}.html", f"Document {name}", timeout=HANG_GUARD)
 
 
 def kernel_record(result) -> tuple[int, list[str]]:
@@ -216,9 +218,9 @@ def test_kept_kernels_write_the_same_documents_as_fresh_kernels(kept_and_fresh):
         assert manifests[0] == manifests[1]
 
 
-def started_run(out, temporary=None, jobs: int = 2):
-    """``briefing run`` over two months with ``jobs`` workers (1: the command builds them itself), in a session
-    of its own, once every kernel is up; returns the command's process and every process it started.
+def started_run(out, temporary=None, jobs: int = 2, periods: str = PERIODS):
+    """``briefing run`` over ``periods`` with ``jobs`` workers (1: the command builds them itself), in a
+    session of its own, once every kernel is up; returns the command's process and every process it started.
 
     The command gets Ctrl-C's default handling, as from a terminal, even where the tests themselves run with
     it ignored (a shell's background job): Python only turns SIGINT into KeyboardInterrupt where it was
@@ -230,7 +232,7 @@ def started_run(out, temporary=None, jobs: int = 2):
     import time
 
     import psutil
-    command = subprocess.Popen([sys.executable, "-m", "briefing.cli", "run", PERIODS, "--jobs", str(jobs),
+    command = subprocess.Popen([sys.executable, "-m", "briefing.cli", "run", periods, "--jobs", str(jobs),
                                 "--output-dir", str(out), "--no-progress"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
                                env={**os.environ, **({"TMPDIR": str(temporary)} if temporary else {})},
@@ -246,9 +248,10 @@ def started_run(out, temporary=None, jobs: int = 2):
         return count
 
     started = psutil.Process(command.pid)
-    deadline = time.monotonic() + 60  # a bound on waiting for a state, not an assertion on time
-    while time.monotonic() < deadline and kernels() < jobs:
+    deadline = time.monotonic() + HANG_GUARD  # waiting for a state; the bound only stops a hang
+    while time.monotonic() < deadline and kernels() < jobs and command.poll() is None:
         time.sleep(0.2)
+    assert command.poll() is None, command.communicate()[1].decode()[-3000:]
     family = started.children(recursive=True)
     assert len(family) >= (4 if jobs > 1 else 1), "each worker with its kernel"
     return command, family
@@ -264,7 +267,7 @@ def test_a_run_killed_outright_leaves_no_worker_kernel_or_folder_behind(tmp_path
     command, family = started_run(tmp_path / "out", temporary)
     os.kill(command.pid, signal.SIGKILL)
     command.wait()
-    gone, alive = psutil.wait_procs(family, timeout=45)
+    gone, alive = psutil.wait_procs(family, timeout=HANG_GUARD)
     assert not alive, f"left running: {[' '.join(p.cmdline()) for p in alive]}"
     assert not list(temporary.iterdir()), "the run's folder (kernels' sockets, prepared periods) goes with it"
 
@@ -275,16 +278,16 @@ def test_ctrl_c_stops_the_run_says_so_and_publishes_nothing_half_made(tmp_path):
     import psutil
     import time
 
-    command, family = started_run(tmp_path)
-    deadline = time.monotonic() + 60
+    command, family = started_run(tmp_path, periods=YEAR)
+    deadline = time.monotonic() + HANG_GUARD
     while time.monotonic() < deadline and not list(tmp_path.rglob("*.html")):  # in the middle of the run
         time.sleep(0.05)
     os.killpg(command.pid, signal.SIGINT)  # as the terminal sends it: to the command and its workers
-    _, err = command.communicate(timeout=60)
+    _, err = command.communicate(timeout=HANG_GUARD)
     assert command.returncode == 130, err.decode()[-3000:]
     assert "briefing: interrupted. Documents written before it are kept" in err.decode()
     assert "Traceback" not in err.decode(), err.decode()
-    gone, alive = psutil.wait_procs(family, timeout=45)
+    gone, alive = psutil.wait_procs(family, timeout=HANG_GUARD)
     assert not alive and not list(tmp_path.rglob(".staging-*"))
 
 
@@ -300,16 +303,16 @@ def test_sigterm_stops_the_run_as_ctrl_c_does(tmp_path, request, jobs):
     temporary = Path(tempfile.mkdtemp(prefix="t", dir="/tmp" if os.path.isdir("/tmp") else None))
     request.addfinalizer(lambda: shutil.rmtree(temporary, ignore_errors=True))
     out = tmp_path / "out"
-    command, family = started_run(out, temporary, jobs)
-    deadline = time.monotonic() + 60
+    command, family = started_run(out, temporary, jobs, YEAR)
+    deadline = time.monotonic() + HANG_GUARD
     while time.monotonic() < deadline and not list(out.rglob("*.html")):  # in the middle of the run
         time.sleep(0.05)
     os.kill(command.pid, signal.SIGTERM)
-    _, err = command.communicate(timeout=60)
+    _, err = command.communicate(timeout=HANG_GUARD)
     assert command.returncode == 143, err.decode()[-3000:]
     assert "briefing: stopped. Documents written before it are kept" in err.decode()
     assert "Traceback" not in err.decode(), err.decode()
-    _, alive = psutil.wait_procs(family, timeout=45)
+    _, alive = psutil.wait_procs(family, timeout=HANG_GUARD)
     assert not alive, f"left running: {[p.pid for p in alive]}"
     assert not list(out.rglob(".staging-*"))
     assert not list(temporary.iterdir())

@@ -32,7 +32,7 @@ def test_the_kernel_is_this_python_on_ipc_sockets_in_its_own_folder_removed_when
     finally:
         k.stop()
     assert not folder.exists() and k.km is None
-    psutil.wait_procs([process], timeout=10)
+    psutil.wait_procs([process], timeout=600)  # a bound for a hang only: the stop itself is what is tested
     assert not process.is_running()
 
 
