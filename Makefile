@@ -46,17 +46,20 @@ report: $(STAMP) ## Build the latest month's briefing from the bundled returns
 test: $(TEST_DEPS) ## Run every test, browser tests included (skip those with: make test SKIP_BROWSER=1)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-browser-deps: $(AXE) ## Install Debian's Chromium (if missing) and the pinned axe-core for the browser tests
+browser-deps: $(AXE) ## Install Debian's Chromium and LibreOffice Calc (if missing) and the pinned axe-core for the browser tests
 	@command -v chromium >/dev/null || { echo "Installing Debian's chromium for the browser tests..."; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@command -v soffice >/dev/null || { echo "Installing Debian's libreoffice-calc for the tables.xlsx tests..."; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	  --no-install-recommends libreoffice-calc >/dev/null; }
 
 $(AXE): package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
 	@touch $@
 
-lab: $(STAMP) ## Open JupyterLab on the notebooks
+lab: $(STAMP) ## Open JupyterLab on the three notebooks (explore.ipynb first)
 	$(BIN)/python -m pip install --quiet --require-hashes -r $(LAB_LOCK)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks explore.ipynb
 
 lock: ## Re-pin requirements.lock from pyproject.toml (and requirements-lab.lock; newest releases: LOCK_ARGS=--upgrade)
 	@test -x $(UV) || { $(PYTHON) -m venv $(VENV)/lock-tools && $(VENV)/lock-tools/bin/python -m pip install --quiet uv==$(UV_VERSION); }

@@ -104,7 +104,7 @@ def exporters(data_dir: Path, period: str, repeat: int) -> None:
     import nbformat
     from nbconvert import HTMLExporter
 
-    from briefing.batch import TEMPLATES_DIR, briefing_exporter
+    from briefing.export import TEMPLATES_DIR, briefing_exporter
     from briefing.index import document_title
     from briefing.params import load_settings
 

@@ -2,12 +2,12 @@
 
 For each period the briefing is built once (``build_briefing``, every return read
 through one ``ReadCache`` shared by the whole run, as the command's ``prepare`` reads
-them), and the period's documents are made from that one ``Briefing``: the corporate
-briefing (header, its four sections, ``tables.xlsx`` and ``manifest.json``) and each
-directorate's (``briefing.for_directorate(name)``: header and its two sections), each
-document's displays turned into HTML in the order its notebook shows them. The
-difference between this and `briefing run` is what the notebooks, the kernels, the
-hand-over of the prepared period and nbconvert cost, less what two workers gain.
+them), and the period's documents are saved from that one ``Briefing`` as its
+notebooks save them: the corporate set (``briefing.save()``: the Cabinet paper, its
+annex, ``tables.xlsx`` and ``manifest.json``) and each directorate's briefing
+(``briefing.for_directorate(name).save()``). The difference between this and
+`briefing run` is what the notebooks, the kernels and the hand-over of the prepared
+period cost, less what two workers gain.
 """
 from __future__ import annotations
 
@@ -19,28 +19,14 @@ from briefing.document import build_briefing, check_parameters
 from briefing.periods import period_range
 from briefing.readcache import ReadCache
 
-CORPORATE_SECTIONS = ("performance", "finance", "checks", "quality")  # as notebooks/briefing.ipynb shows them
-DIRECTORATE_SECTIONS = ("performance", "finance")  # as notebooks/directorate.ipynb shows them
-
-
-def write_page(items: list, path: Path) -> None:
-    """The HTML of what a notebook would display, one item after another."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(item._repr_html_() for item in items), encoding="utf-8")
-
-
 def build_period(period: str, data_dir: str, out: Path, cache: ReadCache, corporate_only: bool = False) -> int:
-    """Every document of ``period`` from one ``Briefing``; returns how many were made."""
-    briefing = build_briefing(check_parameters(period, None, data_dir, str(out / period), None), cache=cache)
-    write_page([briefing.header(), *(briefing.section(key) for key in CORPORATE_SECTIONS)],
-               out / period / "briefing-floor.html")
-    briefing.save_outputs()
+    """Every document of ``period`` from one ``Briefing``; returns how many notebooks would have run."""
+    briefing = build_briefing(check_parameters(period, None, data_dir, str(out), None), cache=cache)
+    briefing.save()
     if corporate_only:
         return 1
     for name in briefing.directorates:
-        document = briefing.for_directorate(name)
-        write_page([document.header(), *(document.section(key) for key in DIRECTORATE_SECTIONS)],
-                   out / period / "directorates-floor" / f"{name}.html")
+        briefing.for_directorate(name).save()
     return 1 + len(briefing.directorates)
 
 

@@ -17,14 +17,27 @@ from briefing.batch import SKIPPED, Job, run_jobs
 
 PERIODS = "2022-06..2022-07"
 YEAR = "2022-04..2023-03"  # a run long enough to be in its middle whenever a test stops it
-HANG_GUARD = 600  # seconds: reached only if a run hangs; no assertion is on how long anything takes
+HANG_GUARD = 240  # seconds: reached only if a run hangs; no assertion is on how long anything takes
+
+
+# The last cell of every test notebook: as the briefing notebooks, it writes its document (``<name>.html``, a page
+# showing its name) into ``output_dir/<period>/`` when asked to save, as the batch asks.
+SAVE = ("if save:\n"
+        "    from briefing.export import document_html\n"
+        "    class Shown:\n"
+        "        def _repr_html_(self):\n"
+        "            return f'<pre>{name}</pre>'\n"
+        "    open(os.path.join(folder, name + '.html'), 'w').write(document_html(f'Document {name}', [Shown()]))")
 
 
 def notebook(path, *cells: str):
-    """A notebook with a ``parameters`` cell (``name``, ``output_dir``) followed by ``cells``."""
-    parameters = nbformat.v4.new_code_cell('name = "default"\noutput_dir = None\nprepared = None')
+    """A notebook with a ``parameters`` cell (``name``, ``period``, ``output_dir``, ``save``), a cell making
+    ``folder`` (its period's folder under ``output_dir``), then ``cells``, then ``SAVE``."""
+    parameters = nbformat.v4.new_code_cell('name = "default"\nperiod = "2022-07"\noutput_dir = None\n'
+                                           'save = False\nprepared = None')
     parameters.metadata["tags"] = ["parameters"]
-    nb = nbformat.v4.new_notebook(cells=[parameters, *(nbformat.v4.new_code_cell(c) for c in cells)])
+    folder = "import os\nfolder = os.path.join(output_dir or '.', period)\nos.makedirs(folder, exist_ok=True)"
+    nb = nbformat.v4.new_notebook(cells=[parameters, *(nbformat.v4.new_code_cell(c) for c in (folder, *cells, SAVE))])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
     return path
@@ -34,8 +47,8 @@ def notebook(path, *cells: str):
 # then displays its name: enough to see which kernel built it and what it inherited.
 RECORD = ("import os, json\n"
           "inherited = sorted(k for k in globals() if not k.startswith('_') and k not in "
-          "('name', 'output_dir', 'os', 'json'))\n"
-          "open(os.path.join(output_dir, 'kernel.json'), 'w').write(json.dumps([os.getpid(), inherited]))\n"
+          "('name', 'period', 'output_dir', 'save', 'folder', 'os', 'json'))\n"
+          "open(os.path.join(folder, 'kernel.json'), 'w').write(json.dumps([os.getpid(), inherited]))\n"
           "leftover = name\n"
           "name")
 
@@ -46,7 +59,7 @@ def record_nb(tmp_path):
 
 
 def job(nb, out, name: str, period: str = "2022-07") -> Job:
-    return Job(nb, period, {"name": name}, out / period / f"{name}.html", f"Document {name}", timeout=HANG_GUARD)
+    return Job(nb, period, {"name": name, "period": period}, out / period / f"{name}.html", timeout=HANG_GUARD)
 
 
 def kernel_record(result) -> tuple[int, list[str]]:
@@ -77,7 +90,7 @@ def test_fresh_kernel_starts_a_kernel_per_document(record_nb, tmp_path):
 
 # A document that notes the file its period was prepared in, and whether that file exists.
 PREPARED = ("import json, os\n"
-            "open(os.path.join(output_dir, name + '.json'), 'w').write(json.dumps([prepared, open(prepared).read()]))")
+            "open(os.path.join(folder, name + '.json'), 'w').write(json.dumps([prepared, open(prepared).read()]))")
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -181,14 +194,15 @@ def fresh_run(tmp_path_factory):
 @pytest.fixture(scope="module", params=["one kernel", "two kernels"])
 def kept_and_fresh(request, tmp_path_factory, fresh_run, built_period):
     """The same documents built on kept-alive kernels: one kernel building June's corporate briefing then
-    July's; or (the session's ``built_period``) two workers, a kernel each, sharing July's seven documents."""
+    July's (each with its annex); or (the session's ``built_period``) two workers, a kernel each, sharing July's
+    eight documents (seven notebooks: the corporate one makes the paper and its annex)."""
     if request.param == "two kernels":
         built, period = built_period
-        return built, fresh_run, [period], 7
+        return built, fresh_run, [period], 8
     kept = tmp_path_factory.mktemp("kept")
     assert cli.main(["run", PERIODS, "--only", "corporate", "--output-dir", str(kept), "--jobs", "1",
                      "--no-progress"]) == 0
-    return kept, fresh_run, ["2022-06", "2022-07"], 2
+    return kept, fresh_run, ["2022-06", "2022-07"], 4
 
 
 def test_kept_kernels_build_every_table_a_fresh_kernel_builds(kept_and_fresh):
@@ -218,9 +232,11 @@ def test_kept_kernels_write_the_same_documents_as_fresh_kernels(kept_and_fresh):
         assert manifests[0] == manifests[1]
 
 
-def started_run(out, temporary=None, jobs: int = 2, periods: str = PERIODS):
+def started_run(request, out, temporary=None, jobs: int = 2, periods: str = PERIODS):
     """``briefing run`` over ``periods`` with ``jobs`` workers (1: the command builds them itself), in a
     session of its own, once every kernel is up; returns the command's process and every process it started.
+    Whatever the test finds, the command's whole session is killed when it ends, so a failed test never
+    leaves a year's run loading the machine for the tests after it.
 
     The command gets Ctrl-C's default handling, as from a terminal, even where the tests themselves run with
     it ignored (a shell's background job): Python only turns SIGINT into KeyboardInterrupt where it was
@@ -248,6 +264,7 @@ def started_run(out, temporary=None, jobs: int = 2, periods: str = PERIODS):
         return count
 
     started = psutil.Process(command.pid)
+    request.addfinalizer(lambda: _kill_session(command))
     deadline = time.monotonic() + HANG_GUARD  # waiting for a state; the bound only stops a hang
     while time.monotonic() < deadline and kernels() < jobs and command.poll() is None:
         time.sleep(0.2)
@@ -257,6 +274,18 @@ def started_run(out, temporary=None, jobs: int = 2, periods: str = PERIODS):
     return command, family
 
 
+def _kill_session(command) -> None:
+    """Kill every process still in the session ``command`` leads (a no-op once they have all ended)."""
+    import signal
+    try:
+        os.killpg(command.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    command.wait()
+    if command.stderr:
+        command.stderr.close()
+
+
 def test_a_run_killed_outright_leaves_no_worker_kernel_or_folder_behind(tmp_path, request):
     import signal
 
@@ -264,7 +293,7 @@ def test_a_run_killed_outright_leaves_no_worker_kernel_or_folder_behind(tmp_path
     # This run's own temporary folder (other runs on the machine do not count), short enough for IPC sockets.
     temporary = Path(tempfile.mkdtemp(prefix="t", dir="/tmp" if os.path.isdir("/tmp") else None))
     request.addfinalizer(lambda: shutil.rmtree(temporary, ignore_errors=True))
-    command, family = started_run(tmp_path / "out", temporary)
+    command, family = started_run(request, tmp_path / "out", temporary)
     os.kill(command.pid, signal.SIGKILL)
     command.wait()
     gone, alive = psutil.wait_procs(family, timeout=HANG_GUARD)
@@ -272,13 +301,13 @@ def test_a_run_killed_outright_leaves_no_worker_kernel_or_folder_behind(tmp_path
     assert not list(temporary.iterdir()), "the run's folder (kernels' sockets, prepared periods) goes with it"
 
 
-def test_ctrl_c_stops_the_run_says_so_and_publishes_nothing_half_made(tmp_path):
+def test_ctrl_c_stops_the_run_says_so_and_publishes_nothing_half_made(tmp_path, request):
     import signal
 
     import psutil
     import time
 
-    command, family = started_run(tmp_path, periods=YEAR)
+    command, family = started_run(request, tmp_path, periods=YEAR)
     deadline = time.monotonic() + HANG_GUARD
     while time.monotonic() < deadline and not list(tmp_path.rglob("*.html")):  # in the middle of the run
         time.sleep(0.05)
@@ -303,7 +332,7 @@ def test_sigterm_stops_the_run_as_ctrl_c_does(tmp_path, request, jobs):
     temporary = Path(tempfile.mkdtemp(prefix="t", dir="/tmp" if os.path.isdir("/tmp") else None))
     request.addfinalizer(lambda: shutil.rmtree(temporary, ignore_errors=True))
     out = tmp_path / "out"
-    command, family = started_run(out, temporary, jobs, YEAR)
+    command, family = started_run(request, out, temporary, jobs, YEAR)
     deadline = time.monotonic() + HANG_GUARD
     while time.monotonic() < deadline and not list(out.rglob("*.html")):  # in the middle of the run
         time.sleep(0.05)

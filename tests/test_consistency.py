@@ -29,7 +29,7 @@ def _documents(b):
 
 
 def _items(document) -> list:
-    return [item for section in document._sections.values() for item in section.items]
+    return [item for section in document.sections().values() for item in section.items]
 
 
 def _money_columns(table: Table) -> list[str]:

@@ -59,13 +59,15 @@ def test_trend_table_says_how_the_variance_moved():
 def test_directorate_tables_for_its_own_briefing():
     b = briefing_of({"2022-05": may(), "2022-07": july()}, compare_to="2022-05")
     items = finance_tables.directorate_tables(b, "Alpha")
-    assert [t.key for t in items] == ["Financial position", "Service areas", "Savings", "On target"]
+    assert [t.key for t in items] == ["Financial position", "Service areas", "chart-directorate-savings", "Savings",
+                                      "On target", "chart-directorate-variance-trend", "Forecast trend"]
     position = items[0].frame.iloc[0]
     assert position["Directorate"] == "Alpha" and position["Variance July 2022 £m"] == m("0.25")
     assert items[1].frame.columns[0] == "Service area" and "Directorate" not in items[1].frame  # its own lines
     assert items[1].frame["Service area"].tolist()[-1] == "Directorate total" and len(items[1].frame) == 3
-    assert items[2].frame["Saving"].tolist() == ["Route review", "Depot closure", "Total savings"]
-    assert items[3].frame["On target?"].tolist() == ["Yes"]
+    assert items[3].frame["Saving"].tolist() == ["Route review", "Depot closure", "Total savings"]
+    assert items[4].frame["On target?"].tolist() == ["Yes"]
+    assert items[6].frame["Directorate"].tolist() == ["Alpha"] and items[5].table_key == "Forecast trend"
     assert items[0].title == "Alpha forecasts an overspend of £0.3m (1.6% of budget)"
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from briefing import batch, cli
+from briefing import batch, cli, export
 from briefing.document import build_briefing, check_parameters
 from briefing.index import document_title, write_index
 from briefing.params import ParamsError, load_settings
@@ -187,7 +187,7 @@ def test_the_council_name_is_escaped_in_the_index(tmp_path):
 
 def test_the_document_title_is_escaped_in_the_template():
     title = document_title(HOSTILE_COUNCIL, PERIOD)
-    page, _ = batch.briefing_exporter().from_notebook_node(nbformat.v4.new_notebook(),
+    page, _ = export.briefing_exporter().from_notebook_node(nbformat.v4.new_notebook(),
                                                             resources={"briefing": {"title": title}})
     assert "<script>" not in page
     assert "<title>Barset &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co: " in page

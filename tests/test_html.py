@@ -24,7 +24,8 @@ NUMBER = re.compile(r"^(–|[+-]?£?[\d,]+(\.\d+)?(m|%| [a-z]+)?)$")  # a figure
 
 
 def documents(out: Path, period: str) -> dict[str, Path]:
-    found = {"briefing": out / period / "briefing.html", "index": out / "index.html"}
+    found = {"briefing": out / period / "briefing.html", "annex": out / period / "annex.html",
+             "index": out / "index.html"}
     for path in sorted((out / period / "directorates").glob("*.html")):
         found[f"directorate {path.stem}"] = path
     return found
@@ -93,14 +94,15 @@ def test_every_image_has_real_alt_text_inside_a_captioned_figure(pages):
 
 def test_charts_state_their_finding_and_point_to_their_figures(pages):
     soup = pages["briefing"]
-    ids = {tag["id"] for tag in soup.find_all(id=True)}
+    annex_ids = {tag["id"] for tag in pages["annex"].find_all(id=True)}
     for block in soup.select("section.chart-block"):
         assert block.h3.get_text(strip=True), "a chart has a headline title"
         links = [a["href"] for a in block.figcaption.find_all("a", href=True)]
         follows = block.select_one("section.table-block") is not None
         assert follows or links, "a chart is followed by its table or points to one"
-        for href in links:
-            assert href.startswith("#") and href[1:] in ids, href
+        for href in links:  # a chart of the paper points to its table in the officers' annex
+            document, _, anchor = href.partition("#")
+            assert document == "annex.html" and anchor in annex_ids, href
 
 
 def test_every_table_has_a_caption_scoped_headers_and_row_headers(pages):
@@ -148,11 +150,14 @@ def test_contents_list_and_summary_box_at_the_top(pages):
         if name == "index":
             continue
         header = soup.find("header")
-        assert header.select_one("section.summary li"), name
+        assert bool(header.select_one("section.summary li")) == (name != "annex"), name  # the annex: no headlines
         links = [a["href"] for a in header.select("nav.contents a")]
         assert len(links) >= 2, name
         for href in links:
-            assert soup.find(id=href.lstrip("#")) is not None, (name, href)
+            if name == "briefing" and href == "annex.html":  # the paper's last item: its officers' annex
+                continue
+            assert href.startswith("#") and soup.find(id=href[1:]) is not None, (name, href)
+    assert [a["href"] for a in pages["briefing"].select("nav.contents a")][-1] == "annex.html"
 
 
 def test_index_links_every_document_of_the_period(pages, built_period):

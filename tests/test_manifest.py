@@ -46,9 +46,8 @@ def test_the_manifest_names_each_input_by_the_content_that_was_read(tmp_path):
     edited = data / "returns" / "2022-07" / "Public Health.xlsx"
     as_read = hashlib.sha256(edited.read_bytes()).hexdigest()
     edited.write_bytes(edited.read_bytes() + b"\0")  # edited after the briefing read it
-    (tmp_path / "out").mkdir()
-    b.save_outputs()
-    inputs = {f["path"]: f for f in json.loads((tmp_path / "out" / "manifest.json").read_text())["inputs"]}
+    b.save()
+    inputs = {f["path"]: f for f in json.loads((tmp_path / "out" / "2022-07" / "manifest.json").read_text())["inputs"]}
     assert inputs["returns/2022-07/Public Health.xlsx"]["sha256"] == as_read
     assert inputs["returns/2022-07/Public Health.xlsx"]["bytes"] == edited.stat().st_size - 1
     register = data / "register" / "2022-23.xlsx"

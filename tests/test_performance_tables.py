@@ -93,14 +93,14 @@ def test_section_order_keys_and_rag_formats():
     tables = [item for item in items if isinstance(item, Table)]
     keys = [t.key for t in tables]
     assert keys == ["RAG summary", "RAG by priority", "RAG by directorate", "Red measures", "Status changes",
-                    "Status matrix", "Exceptions", "Highlights", "Year to date", "Priorities by month",
+                    "Status matrix", "Exceptions", "Highlights", "Signals", "Year to date", "Priorities by month",
                     "Director assessments", "Not reported"]
     for table in tables:
         assert len(table.key) <= 31 and not re.search(r"[\[\]:*?/\\]", table.key)
         for column in table.frame.columns:
             shown = set(table.frame[column].dropna())
             if shown and shown <= set(STATUSES) and len(shown) > 1:
-                assert table.formats.get(column) == "rag", (table.key, column)
+                assert table.formats.get(column) in ("rag", "rag_symbol"), (table.key, column)
 
 
 def test_grouped_table_shows_each_group_under_its_heading_with_its_lead():
@@ -119,9 +119,10 @@ def test_no_comparison_period_gives_explained_empty_tables():
 
 def test_directorate_tables_hold_only_that_directorate():
     tables = T.directorate_tables(JULY, D2)
-    assert [t.key for t in tables] == ["Directorate RAG summary", "Directorate measures", "Directorate exceptions",
-                                       "Directorate not reported"]
-    summary, measures, found, missing = tables
+    assert [t.key for t in tables] == ["Directorate RAG summary", "chart-directorate-rag-by-priority",
+                                       "Directorate measures", "chart-directorate-measure-history",
+                                       "Directorate exceptions", "Directorate not reported"]
+    summary, _, measures, _, found, missing = tables
     assert summary.frame.set_index("Status")["Measures"].to_dict() == {GREEN: 2, AMBER: 0, RED: 2, MONITORING: 0,
                                                                       "Total": 4}
     assert measures.frame["Measure ID"].tolist() == ["J1", "M4", "M5", "M6", "T1"]
@@ -154,7 +155,7 @@ def test_bundled_briefing_yields_every_table(period, data_dir, tmp_path):
     items = T.tables(b)
     keys = [item.key for item in items if isinstance(item, Table)]
     expected = ["RAG summary", "RAG by priority", "RAG by directorate", "Red measures", "Status changes",
-                "Status matrix", "Exceptions", "Highlights", "Year to date", "Priorities by month",
+                "Status matrix", "Exceptions", "Highlights", "Signals", "Year to date", "Priorities by month",
                 "Director assessments", "Not reported"]
     if period == "2022-09":
         expected.insert(expected.index("Director assessments"), "Quarterly dashboard")
@@ -171,6 +172,6 @@ def test_bundled_briefing_yields_every_table(period, data_dir, tmp_path):
         b.rated_history.loc[b.rated_history["period"] == b.run.compare_to, "measure_id"]))
     from openpyxl import load_workbook
     written = load_workbook(write_workbook(list(tables.values()), tmp_path / "tables.xlsx"), read_only=True)
-    assert written.sheetnames == keys
+    assert written.sheetnames == ["Contents", *keys]
     for item in items:
         item._repr_html_()

@@ -135,7 +135,7 @@ def test_data_quality_section_and_sheet_list_exactly_what_validate_prints(broken
     sheet = pd.read_excel(out / "tables.xlsx", sheet_name="Data quality", header=3, engine="openpyxl")
     assert sorted(sheet["Where"]) == sorted(p.location for p in printed)
     assert sorted(sheet["Problem"]) == sorted(p.message for p in printed)
-    page = text_of((out / "briefing.html").read_text(encoding="utf-8"))
+    page = text_of((out / "annex.html").read_text(encoding="utf-8"))  # the Data quality section
     quality = page[page.index("Data quality"):]
     for problem in printed:
         assert problem.location.replace("'", "&#x27;") in quality or problem.location in quality
@@ -145,13 +145,13 @@ def test_data_quality_section_and_sheet_list_exactly_what_validate_prints(broken
 
 def test_commentary_is_escaped_in_every_document(broken_build):
     _, out, *_ = broken_build
-    pages = [out / "briefing.html", out / "directorates" / "Children's Services.html"]
+    pages = [out / "briefing.html", out / "annex.html", out / "directorates" / "Children's Services.html"]
     for path in pages:
         page = path.read_text(encoding="utf-8")
         assert "<script" not in page.lower()
         assert "<img src=x" not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, path.name
-    assert "&lt;img src=x onerror=" in pages[0].read_text(encoding="utf-8")
+    assert "&lt;img src=x onerror=" in pages[1].read_text(encoding="utf-8")  # the Red measures table
 
 
 def test_commentary_that_looks_like_a_formula_is_text_in_tables_xlsx(broken_build):

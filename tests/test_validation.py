@@ -66,7 +66,7 @@ def test_each_broken_return_is_named_at_its_cell_and_the_briefing_is_still_built
     earlier.mkdir(parents=True)
     (earlier / "briefing.html").write_text("<p>June's good briefing</p>")
     inputs, outputs = _fingerprint(data), _fingerprint(out)
-    run = check_parameters(PERIOD, None, str(data), str(out / PERIOD), None)
+    run = check_parameters(PERIOD, None, str(data), str(out), None)
     if case.location == REGISTER:  # no register, no briefing: the run stops, naming it
         with pytest.raises(ReturnError, match=case.message):
             build_briefing(run, cache=cache)
@@ -75,7 +75,7 @@ def test_each_broken_return_is_named_at_its_cell_and_the_briefing_is_still_built
         tables = {table.key: table for table in briefing.tables()}
         assert (tables["Data quality"].frame["Where"] == case.location).sum() == 1, "the briefing names it"
         assert len(tables["Returns"].frame) == len(briefing.directorates) + 1
-        assert {p.name for p in briefing.save_outputs()} == {"tables.xlsx", "manifest.json"}
+        assert {p.name for p in briefing.save()} == {"briefing.html", "annex.html", "tables.xlsx", "manifest.json"}
     assert _fingerprint(data) == inputs, "no input byte changes"
     assert {p: h for p, h in _fingerprint(out).items() if p.parts[0] != PERIOD} == outputs
 

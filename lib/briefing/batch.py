@@ -1,4 +1,4 @@
-"""Batch runs: execute the briefing notebooks for one or many periods and convert them to HTML.
+"""Batch runs: execute the briefing notebooks for one or many periods, each saving its documents.
 
 A run goes like this (what each step buys is measured in ``benchmarks/README.md``):
 
@@ -15,9 +15,11 @@ A run goes like this (what each step buys is measured in ``benchmarks/README.md`
    not shut down a kernel it did not start). A document that fails takes its
    kernel with it and the next gets a new one; ``fresh_kernel`` starts a new
    kernel for every document.
-3. nbconvert turns the executed notebook into HTML (``BriefingExporter``). A
-   document is staged in a temporary folder and moved into ``output/<period>/``
-   only when every step succeeded, so a failed run never replaces a good briefing.
+3. Each notebook is run with ``save=True`` and an ``output_dir`` of its own
+   staging folder: it writes its documents there as an analyst's ``save`` would
+   (nbconvert writing the HTML, ``export.document_html``). They are moved into
+   ``output/<period>/`` only when the notebook succeeded, so a failed run never
+   replaces a good briefing.
 """
 from __future__ import annotations
 
@@ -37,26 +39,33 @@ from typing import Callable, Sequence
 
 from .kernel import KERNEL_NAME, Kernel
 
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 ENGINE = "briefing-kept-kernel"  # see ``kept_kernel_engine``
 SKIPPED = "skipped: an earlier document failed (--fail-fast)"
 
 
 @dataclass(frozen=True)
 class Job:
-    """One document to build: a notebook, its parameters and where its HTML goes."""
+    """One notebook to run: its parameters, the period folder its files go in and the documents it writes."""
 
     notebook: Path
     period: str
     parameters: dict
-    html_path: Path
-    title: str
+    html_path: Path  # the document it writes (the corporate notebook's Cabinet paper)
     timeout: int = 600
+    also: tuple[Path, ...] = ()  # the other documents it writes (the corporate notebook's officers' annex)
 
     @property
     def name(self) -> str:
         folder = self.html_path.parent.name
         return f"{self.period} {folder + '/' if folder != self.period else ''}{self.html_path.stem}"
+
+    @property
+    def folder(self) -> Path:
+        """The period's folder, under the run's output folder."""
+        return self.html_path.parent if self.html_path.parent.name == self.period else self.html_path.parent.parent
+
+    def documents(self) -> list[Path]:
+        return [self.html_path, *self.also]
 
 
 @dataclass
@@ -67,31 +76,6 @@ class Result:
     ok: bool
     seconds: float
     error: str = ""
-
-
-def briefing_exporter():
-    """nbconvert's template exporter with the package's ``briefing`` template: HTML with no code and no prompts.
-
-    A ``TemplateExporter`` rather than the ``HTMLExporter``: the briefing
-    template writes its own page (style, header, figures with alt text) and
-    uses none of JupyterLab's markup, so the HTML exporter's extra pass over
-    the finished page (a BeautifulSoup parse to give JupyterLab cells tab
-    stops) would change nothing a reader sees, at 17 s a large council's
-    corporate briefing.
-    """
-    from nbconvert.exporters import TemplateExporter
-    from traitlets import default
-
-    class BriefingExporter(TemplateExporter):
-        output_mimetype = "text/html"
-        export_from_notebook = None
-
-        @default("file_extension")
-        def _html(self):
-            return ".html"
-
-    return BriefingExporter(template_name="briefing", extra_template_basedirs=[str(TEMPLATES_DIR)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
 
 
 def kept_kernel_engine():
@@ -128,19 +112,19 @@ def failure_summary(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text.splitlines()[-1] if text else ''}"
 
 
-def build_document(kernel: Kernel, job: Job, exporter, fresh_kernel: bool = False) -> Result:
-    """Execute, convert and publish one document; on any failure publish nothing."""
+def build_document(kernel: Kernel, job: Job, fresh_kernel: bool = False) -> Result:
+    """Run one notebook, saving what it writes (its ``save`` parameter) into a staging folder; publish those
+    files only when it succeeded: on any failure publish nothing."""
     import papermill
 
     kept_kernel_engine()
     started = time.perf_counter()
-    final_dir = job.html_path.parent
-    final_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".staging-{job.html_path.stem}-", dir=final_dir))
+    job.folder.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{job.html_path.stem}-", dir=job.folder))
     try:
         try:
-            nb = papermill.execute_notebook(
-                str(job.notebook), None, parameters={**job.parameters, "output_dir": str(staging)},
+            papermill.execute_notebook(
+                str(job.notebook), None, parameters={**job.parameters, "output_dir": str(staging), "save": True},
                 kernel_name=KERNEL_NAME, engine_name=ENGINE, km=kernel.manager(), cwd=str(kernel.cwd),
                 execution_timeout=job.timeout, progress_bar=False)
         except Exception as exc:
@@ -149,10 +133,11 @@ def build_document(kernel: Kernel, job: Job, exporter, fresh_kernel: bool = Fals
         finally:
             if fresh_kernel:
                 kernel.stop()
-        body, _ = exporter.from_notebook_node(nb, resources={"briefing": {"title": job.title}})
-        (staging / job.html_path.name).write_text(body, encoding="utf-8")
-        for item in sorted(staging.iterdir()):
-            os.replace(item, final_dir / item.name)
+        written = staging / job.period
+        for item in sorted(p for p in written.rglob("*") if p.is_file()):
+            target = job.folder / item.relative_to(written)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(item, target)
         return Result(job, True, time.perf_counter() - started)
     except Exception as exc:
         return Result(job, False, time.perf_counter() - started, failure_summary(exc))
@@ -162,7 +147,7 @@ def build_document(kernel: Kernel, job: Job, exporter, fresh_kernel: bool = Fals
 
 # Workers ----------------------------------------------------------------------------------
 
-_worker: dict = {}  # in a worker process: its kernel and exporter (see ``_worker_main``)
+_worker: dict = {}  # in a worker process: its kernel (see ``_worker_main``)
 
 
 def _worker_main(fresh_kernel: bool, folder: str) -> None:
@@ -175,7 +160,7 @@ def _worker_main(fresh_kernel: bool, folder: str) -> None:
     folder. A worker ending normally shuts its kernel down (``_worker_exit``).
     """
     kernel = Kernel(folder=Path(folder))
-    _worker.update(kernel=kernel, exporter=briefing_exporter(), fresh_kernel=fresh_kernel, folder=folder,
+    _worker.update(kernel=kernel, fresh_kernel=fresh_kernel, folder=folder,
                    command=os.getppid())
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _end_worker)
@@ -208,7 +193,7 @@ def _end_worker(*_) -> None:
         shutil.rmtree(kernel_folder, ignore_errors=True)
     building = _worker.get("building")
     if building is not None:  # the staging folder of the document abandoned (``build_document``'s naming)
-        for staging in building.html_path.parent.glob(f".staging-{building.html_path.stem}-*"):
+        for staging in building.folder.glob(f".staging-{building.html_path.stem}-*"):
             shutil.rmtree(staging, ignore_errors=True)
     if os.getppid() != _worker["command"]:
         shutil.rmtree(_worker["folder"], ignore_errors=True)
@@ -233,7 +218,7 @@ def _build_in_worker(jobs: list[Job]) -> list[Result]:
     results = []
     for job in jobs:
         _worker["building"] = job
-        results.append(build_document(_worker["kernel"], job, _worker["exporter"], _worker["fresh_kernel"]))
+        results.append(build_document(_worker["kernel"], job, _worker["fresh_kernel"]))
     _worker["building"] = None
     return results
 
@@ -288,14 +273,13 @@ def run_jobs(jobs: Sequence[Job] | Callable[[], Sequence[Job]], workers: int = 1
                 bar.update(len(built))
                 return not (fail_fast and any(not result.ok for result in built))
 
-            exporter = briefing_exporter() if pool is None else None
             sent, going = 0, True
             for period, period_jobs in periods.items():
                 # A period of one document has nothing to share: its notebook builds it, in a kernel started at once.
                 prepared = prepare(period, folder) if prepare and going and len(period_jobs) > 1 else None
                 for chunk in chunks(period_jobs, prepared, parts) if going else []:
                     if pool is None:
-                        going = all(collect([build_document(here, job, exporter, fresh_kernel)]) for job in chunk)
+                        going = all(collect([build_document(here, job, fresh_kernel)]) for job in chunk)
                     else:
                         pool.apply_async(_build_in_worker, (chunk,), callback=done.put,
                                          error_callback=lambda exc, chunk=chunk: done.put(

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import logging
 import os
 import signal
 import sys
@@ -30,13 +31,13 @@ def plan_period(period: str, settings: Settings, params_file: str | None, compar
     absolute: the notebooks' kernels work in notebooks/, not where the command was typed.
     """
     from .batch import Job
-    from .index import document_title
+    from .index import ANNEX_FILE
 
     folder = safe_child(output_root, period)
     parameters = {"period": period, "compare_to": compare_to, "data_dir": str(settings.data_dir),
                   "params_file": str(params_file) if params_file else None}
     jobs = [Job(NOTEBOOKS_DIR / "briefing.ipynb", period, parameters, folder / "briefing.html",
-                document_title(settings.council, period), settings.execution_timeout)]
+                settings.execution_timeout, also=(folder / ANNEX_FILE,))]
     if corporate_only:
         return jobs
     from .problems import ReturnError
@@ -49,8 +50,7 @@ def plan_period(period: str, settings: Settings, params_file: str | None, compar
     for directorate in directorates:
         html_path = safe_child(folder / "directorates", f"{directorate}.html")
         jobs.append(Job(NOTEBOOKS_DIR / "directorate.ipynb", period, {**parameters, "directorate": directorate},
-                        html_path, document_title(settings.council, period, directorate),
-                        settings.execution_timeout))
+                        html_path, settings.execution_timeout))
     return jobs
 
 
@@ -114,6 +114,9 @@ def cmd_run(args) -> int:
         print(f"briefing: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as stop:  # the kernels and workers are stopped by now, nothing half-written published
+        # a notebook's cell left running in this process (--jobs 1) ends with its kernel, and asyncio would
+        # report that as a traceback when the task is collected: the line below says what happened
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
         print(f"briefing: {'stopped' if isinstance(stop, Terminated) else 'interrupted'}. Documents written before "
               "it are kept; the others were not built (a briefing that was being rebuilt keeps its previous "
               "version).", file=sys.stderr)
@@ -123,7 +126,8 @@ def cmd_run(args) -> int:
     failed = [r for r in results if not r.ok]
     for result in results:
         if result.ok:
-            print(f"wrote {result.job.html_path}")
+            for path in result.job.documents():
+                print(f"wrote {path}")
     for error, names in _by_error(failed).items():
         print(f"FAILED {names[0]}" + (f" and {plural(len(names) - 1, 'other document')}" if len(names) > 1 else "")
               + f": {error}", file=sys.stderr)
@@ -298,7 +302,11 @@ def _documents_at_once(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="briefing", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="briefing", description="Build the briefings of periods (the Cabinet paper, its officers' annex, "
+        "the directorates' briefings, tables.xlsx and manifest.json under <output-dir>/<period>/), and validate "
+        "their returns.", epilog="`briefing run --help` and `briefing validate --help` say more; the notebooks "
+        "(make lab) do the same one period at a time.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     def common(sub):

@@ -26,10 +26,10 @@ from .register import load_register, register_path, register_problems
 from .readcache import ReadCache
 from .returns import PeriodReturns, read_history
 from .charts import Chart
-from .index import document_title
-from .outputs import atomic_path
+from .index import ANNEX_FILE, document_title
+from .outputs import atomic_path, write_set
 from .spreadsheet import write_workbook
-from .tables import Table
+from .tables import Table, without_sources
 from .words import plural
 from .computed import with_computed
 from .validation import governed, returns_with_errors, validated
@@ -98,27 +98,45 @@ class Briefing:
     # Sections ---------------------------------------------------------------
 
     @cached_property
-    def _sections(self) -> dict[str, "Section"]:
+    def _contents(self) -> dict[str, tuple[str, list]]:
+        """Every section's heading and items, in full: what the paper and the annex are cut from."""
         from . import committee, quality
         builders = {"recommendation": ("Summary and recommendations", committee.summary_items),
                     "performance": ("Performance", performance_tables.tables),
                     "finance": ("Financial position", finance_tables.tables),
                     "checks": ("Checks", finance_tables.check_tables),
                     "quality": ("Data quality", quality.tables)}
-        return build_sections({key: (heading, builder(self)) for key, (heading, builder) in builders.items()})
+        return {key: (heading, builder(self)) for key, (heading, builder) in builders.items()}
+
+    @cached_property
+    def _documents(self) -> dict[str, dict[str, "Section"]]:
+        """The Cabinet paper's sections and the officers' annex's (``paper_and_annex``)."""
+        paper, annex = paper_and_annex(self._contents)
+        annex_sections = build_sections(annex)
+        return {"paper": build_sections(paper, elsewhere=(ANNEX_FILE, annex_sections)), "annex": annex_sections}
 
     def section(self, key: str) -> "Section":
-        """One section of the briefing (recommendation, performance, finance, checks, quality), ready to display."""
-        return self._sections[key]
+        """One section of the Cabinet paper (recommendation, performance, finance) or of the officers' annex
+        (performance-detail, finance-detail, checks, quality), ready to display."""
+        sections = self.sections()
+        if key not in sections:
+            raise KeyError(f"no section {key!r}: the briefing has {', '.join(sections)}")
+        return sections[key]
+
+    def sections(self) -> dict[str, "Section"]:
+        """Every section of the paper, then of the annex, by key."""
+        return {key: section for sections in self._documents.values() for key, section in sections.items()}
 
     def tables(self) -> list[Table]:
-        """Every table of the briefing, in the order shown (and the order of tables.xlsx).
+        """Every table of the briefing in full (source cells included), in the order of the sections before
+        they are cut into paper and annex: the order of tables.xlsx.
 
         A chart's own table of figures is included where the chart shows it,
         and, last, every finance check line (the Checks section shows only the
         failures).
         """
-        return [*section_tables(self._sections.values()), finance_tables.all_checks_table(self)]
+        full = build_sections(self._contents).values()
+        return [*section_tables(full), finance_tables.all_checks_table(self)]
 
     def for_directorate(self, directorate: str) -> "DirectorateBriefing":
         """One directorate's own briefing, drawn from this period's figures."""
@@ -163,10 +181,23 @@ class Briefing:
         return history[chosen] if compare_to and chosen.any() else None
 
     def header(self) -> "PageHeader":
-        """The top of the briefing: its title, the headline figures and a contents list of the sections."""
-        return page_header(self.title, self._subtitle(), self.headlines(), self._sections.values(),
+        """The top of the Cabinet paper: its title, the headline figures, notices of returns not used or with
+        errors, and a contents list of its sections and the officers' annex."""
+        annex = f'<li><a href="{ANNEX_FILE}">Officers\' annex: detailed tables, checks and data quality</a></li>'
+        return page_header(self.title, self._subtitle(), self.headlines(), self._documents["paper"].values(),
                            self.current.invalid, returns_with_errors(self.current.problems),
-                           self.current.sheets_not_used())
+                           self.current.sheets_not_used(), more=annex, quality_href=f"{ANNEX_FILE}#quality")
+
+    def annex_header(self) -> "PageHeader":
+        """The top of the officers' annex: its title, the way back to the paper and its contents list."""
+        subtitle = (f"{self._subtitle()} The detailed tables, with the cell each figure was read from, the "
+                    f'finance checks and the data quality of the returns behind the <a href="briefing.html">'
+                    f"Cabinet paper</a>.")
+        return page_header(self.annex_title, subtitle, [], self._documents["annex"].values(), {})
+
+    @property
+    def annex_title(self) -> str:
+        return document_title(self.run.settings.council, self.period, annex=True)
 
     def _subtitle(self) -> str:
         compare = f"compared with {label(self.run.compare_to)}" if self.run.compare_to else "no earlier period"
@@ -174,16 +205,33 @@ class Briefing:
 
     # Outputs -----------------------------------------------------------------
 
-    def save_outputs(self, output_dir: Path | None = None) -> list[Path]:
-        """Write tables.xlsx and manifest.json for this period (each atomically)."""
-        out = Path(output_dir or self.run.output_dir)
-        tables_path = write_workbook(self.tables(), out / "tables.xlsx")
+    def documents(self) -> dict[str, tuple[str, list]]:
+        """The period's two HTML documents, by file name: each one's title and what it shows, in order (the
+        objects the notebook's cells display): the Cabinet paper and its officers' annex."""
+        paper, annex = self._documents["paper"].values(), self._documents["annex"].values()
+        return {"briefing.html": (self.title, [self.header(), *paper]),
+                ANNEX_FILE: (self.annex_title, [self.annex_header(), *annex])}
+
+    def save(self) -> list[Path]:
+        """Write the period's whole set to ``<output_dir>/<period>/``: briefing.html, its annex, tables.xlsx
+        and manifest.json, all together or, if any cannot be written, none (``outputs.write_set``)."""
+        from .export import document_html
+
         inputs = [p for r in self.returns.values() for p in r.files]
         inputs += sorted({register_path(self.run.data_dir, p) for p in self.returns})
         parameters = {**self.run.settings.as_dict(), "period": self.period, "compare_to": self.run.compare_to}
+        documents = self.documents()
+        names = [*documents, "tables.xlsx", "manifest.json"]
         manifest = build_manifest([p for p in inputs if Path(p).exists() or p in self.read], self.run.data_dir,
-                                  parameters, ["briefing.html", "tables.xlsx", "manifest.json"], self.read)
-        return [tables_path, write_manifest(out / "manifest.json", manifest)]
+                                  parameters, names, self.read)
+        writers = {name: _html_writer(document_html(title, shown)) for name, (title, shown) in documents.items()}
+        writers["tables.xlsx"] = lambda path: write_workbook(self.tables(), path, title=self.title)
+        writers["manifest.json"] = lambda path: write_manifest(path, manifest)
+        return write_set(self.run.folder, writers)
+
+
+def _html_writer(page: str):
+    return lambda path: Path(path).write_text(page, encoding="utf-8")
 
 
 @dataclass
@@ -206,19 +254,61 @@ class Section:
                 f'<h2 id="{self.key}-h">{html.escape(self.heading)}</h2>\n{body}</section>')
 
 
-def build_sections(contents: dict[str, tuple[str, list]]) -> dict[str, Section]:
-    """Sections from ``{key: (heading, items)}``, each chart pointing to a table only if the document has it.
+def build_sections(contents: dict[str, tuple[str, list]],
+                   elsewhere: tuple[str, dict[str, "Section"]] | None = None) -> dict[str, Section]:
+    """Sections from ``{key: (heading, items)}``, each chart pointing to a table only where one has it.
 
-    A chart names the table holding its figures; if no table of the document
-    has that key, the chart shows its own table instead of a broken link.
+    A chart names the table holding its figures. If no table of this document
+    has that key but a table of the document ``elsewhere`` (its file name and
+    sections) does, the chart links there; otherwise the chart shows its own
+    table instead of a broken link. Charts are copied, never changed: the same
+    chart may be shown in another document.
     """
-    sections = {key: Section(key, heading, list(items)) for key, (heading, items) in contents.items()}
-    keys = {item.key for section in sections.values() for item in section.items if isinstance(item, Table)}
-    for section in sections.values():
-        for item in section.items:
-            if isinstance(item, Chart) and item.table_key and item.table_key not in keys:
-                item.table_key = None
-    return sections
+    def tables_in(sections) -> set[str]:
+        return {item.key for section in sections for item in section.items if isinstance(item, Table)}
+
+    here = tables_in(Section(key, heading, list(items)) for key, (heading, items) in contents.items())
+    there, there_file = (tables_in(elsewhere[1].values()), elsewhere[0]) if elsewhere else (set(), None)
+
+    def placed(item):
+        if not isinstance(item, Chart) or not item.table_key or item.table_key in here:
+            return item
+        if item.table_key in there:
+            return replace(item, table_document=there_file)
+        return replace(item, table_key=None)
+
+    return {key: Section(key, heading, [placed(item) for item in items]) for key, (heading, items) in contents.items()}
+
+
+# What the Cabinet paper shows of each of its sections: the narrative and the charts, and these tables (without
+# their source-cell columns). Everything else, and the Checks and Data quality sections, is the officers' annex.
+PAPER_TABLES = {"recommendation": None,  # all of it
+                "performance": ("Exceptions", "Highlights", "Priorities by month"),
+                "finance": ("Net operating budget", "Reserves", "Dedicated Schools Grant")}
+
+
+def paper_and_annex(contents: dict[str, tuple[str, list]]) -> tuple[dict, dict]:
+    """The full sections ``{key: (heading, items)}`` cut into the Cabinet paper's and the officers' annex's.
+
+    The paper keeps, of the sections in ``PAPER_TABLES``, every narrative and
+    chart and the tables named there, each without its source cells. The annex
+    has every table not shown whole in the paper (with its source cells: every
+    figure can be traced to its return), under "<heading>: detailed tables",
+    then the sections the paper does not have.
+    """
+    paper, annex = {}, {}
+    for key, (heading, items) in contents.items():
+        if key not in PAPER_TABLES:
+            annex[key] = (heading, items)
+            continue
+        chosen = PAPER_TABLES[key]
+        shown = [item for item in items if chosen is None or not isinstance(item, Table) or item.key in chosen]
+        paper[key] = (heading, [without_sources(item) if isinstance(item, Table) else item for item in shown])
+        detail = [item for item in items if isinstance(item, Table)
+                  and not (any(item is s for s in shown) and without_sources(item) is item)]
+        if detail:
+            annex[f"{key}-detail"] = (f"{heading}: detailed tables", detail)
+    return paper, annex
 
 
 def section_tables(sections) -> list[Table]:
@@ -252,14 +342,20 @@ class PageHeader(HTML):
         self.title = title
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/html": self.text}, {"briefing": {"part": "header", "title": self.title}}
+        """As shown in a notebook: with the document's style for the briefing's blocks (``export.notebook_style``),
+        which a document has in its page's head (its HTML is ``_repr_html_``)."""
+        from .export import notebook_style
+
+        return {"text/html": f"<style>{notebook_style()}</style>{self.text}"}, {"briefing": {"title": self.title}}
 
 
 def page_header(title: str, subtitle_html: str, headlines: list[str], sections, invalid: dict[str, str],
-                flawed: dict[str, int] | None = None, partly: dict[str, str] | None = None) -> PageHeader:
+                flawed: dict[str, int] | None = None, partly: dict[str, str] | None = None, more: str = "",
+                quality_href: str | None = None) -> PageHeader:
     """The document's ``<header>``: the one ``<h1>``, a subtitle, a notice of unusable returns, of returns
     used in part (``partly``: return → the sheets not used and why) and of returns with errors (``flawed``:
-    return → errors), the headline figures and the contents list."""
+    return → errors), the headline figures (none: no such box) and the contents list (``sections``, then the
+    ``more`` items). ``quality_href`` is where the Data quality section is, when not among ``sections``."""
     sections = list(sections)
     partly = partly or {}
     notice = ""
@@ -274,16 +370,16 @@ def page_header(title: str, subtitle_html: str, headlines: list[str], sections, 
     flawed = {who: n for who, n in (flawed or {}).items() if who not in invalid and who not in partly}
     if flawed:
         named = "; ".join(f"{html.escape(who)} ({plural(n, 'error')})" for who, n in flawed.items())
-        quality = ('the <a href="#quality">Data quality</a> section' if any(s.key == "quality" for s in sections)
-                   else "the Data quality section of the corporate briefing")
+        href = "#quality" if any(s.key == "quality" for s in sections) else quality_href
+        quality = f'the <a href="{href}">Data quality</a> section' if href else "the Data quality section"
         notice += (f'<p class="banner"><strong>Returns with errors:</strong> {named}. Measures whose rows are in '
                    f"error are shown as not available; {quality} says which cells to correct.</p>")
     figures = "".join(f"<li>{html.escape(item)}</li>" for item in headlines)
-    contents = "".join(f'<li><a href="#{s.key}">{html.escape(s.heading)}</a></li>' for s in sections)
+    summary = (f'<section class="summary" aria-labelledby="summary-h"><h2 id="summary-h">Headline figures</h2>'
+               f'<ul class="headlines">{figures}</ul></section>') if headlines else ""
+    contents = "".join(f'<li><a href="#{s.key}">{html.escape(s.heading)}</a></li>' for s in sections) + more
     text = (f'<header class="masthead"><h1>{html.escape(title)}</h1><p class="subtitle">{subtitle_html}</p>'
-            f"{notice}"
-            f'<section class="summary" aria-labelledby="summary-h"><h2 id="summary-h">Headline figures</h2>'
-            f'<ul class="headlines">{figures}</ul></section>'
+            f"{notice}{summary}"
             f'<nav class="contents" aria-labelledby="contents-h"><h2 id="contents-h">Contents</h2>'
             f"<ol>{contents}</ol></nav></header>")
     return PageHeader(text, title)
@@ -345,6 +441,10 @@ class DirectorateBriefing:
         return build_sections({"performance": ("Measures and exceptions", performance_tables.directorate_tables(b, d)),
                                "finance": ("Finance and savings", finance_tables.directorate_tables(b, d))})
 
+    def sections(self) -> dict[str, Section]:
+        """The directorate briefing's sections, by key."""
+        return self._sections
+
     def section(self, key: str) -> Section:
         """One section of the directorate's briefing (performance, finance), ready to display."""
         return self._sections[key]
@@ -365,6 +465,15 @@ class DirectorateBriefing:
             items.append(variance_headline(row.iloc[0], d, b.run.compare_to))
         return items
 
+    def save(self) -> list[Path]:
+        """Write the directorate's briefing to ``<output_dir>/<period>/directorates/<directorate>.html``."""
+        from .export import document_html
+        from .paths import safe_child
+
+        target = safe_child(self.briefing.run.folder / "directorates", f"{self.directorate}.html")
+        page = document_html(self.title, [self.header(), *self._sections.values()])
+        return write_set(target.parent, {target.name: _html_writer(page)})
+
     def header(self) -> PageHeader:
         """The top of the directorate's briefing: title, headline figures, contents, and the way back."""
         b = self.briefing
@@ -376,7 +485,8 @@ class DirectorateBriefing:
         invalid = {who: why for who, why in b.current.invalid.items() if who == own}
         flawed = {who: n for who, n in returns_with_errors(b.current.problems).items() if who == own}
         partly = {who: why for who, why in b.current.sheets_not_used().items() if who == own}
-        return page_header(self.title, subtitle, self.headlines(), self._sections.values(), invalid, flawed, partly)
+        return page_header(self.title, subtitle, self.headlines(), self._sections.values(), invalid, flawed, partly,
+                           quality_href=f"../{ANNEX_FILE}#quality")
 
 
 def _register_for(data_dir: Path, period: str, current_register: pd.DataFrame, current_period: str,
@@ -418,6 +528,15 @@ def build_briefing(run: Run, prepared: str | None = None, cache: ReadCache | Non
     for r in returns.values():
         read.update(r.read)
     return Briefing(run, register, returns, register_issues, registers, read)
+
+
+def load_period(period: str, compare_to: str | None = None, data_dir: str | None = None,
+                params_file: str | None = None) -> Briefing:
+    """One period's briefing, its returns read, validated, rated and worked out: what an analyst explores
+    (``notebooks/explore.ipynb``). The arguments are the notebooks' parameters, checked the same way
+    (``runs.check_parameters``); the ratings, the history, the finance position and every table are the
+    Briefing's, exactly as its documents show them."""
+    return build_briefing(check_parameters(period, compare_to, data_dir, None, params_file))
 
 
 def prepare_briefing(run: Run, path: Path, cache: ReadCache | None = None) -> Path:

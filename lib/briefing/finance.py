@@ -455,7 +455,30 @@ def variance_trend(returns: Mapping[str, PeriodReturns], period: str, directorat
 @dataclasses.dataclass
 class FinancePosition:
     """Every figure of one period's financial position that its documents share (their tables, checks,
-    narrative and headlines), each worked out once by ``finance_position``. Read-only."""
+    narrative and headlines), each worked out once by ``finance_position``. Read-only.
+
+    Each part is a DataFrame, money in integer pence (``Int64``, blank where not available), per cents
+    unrounded, a total row last:
+
+    directorates: the register's directorates, in order.
+    position: ``directorate_position``: each directorate's latest budget, forecast outturn, variance
+        (forecast less budget: an overspend is positive) in pence and per cent of its budget, its variance at
+        the report compared with and the change since; then the total.
+    central: ``central_position``: the budgets held centrally, each variance a per cent of the net
+        operating budget.
+    council: ``net_operating_budget``: directorates and central budgets, the net operating budget, funding
+        and the forecast year-end position.
+    service_areas: ``service_areas``: every service area of every directorate (``kind`` "line"), each
+        directorate's "subtotal" and the "total", with their variance, per cent and commentary.
+    on_target: ``on_target``: each directorate's variance judged on target or not, and the council's.
+    savings: ``savings_by_directorate``: savings planned, forecast delivered, shortfall and per cent achieved.
+    balances: ``general_balances``: opening general balances, the forecast movement, the forecast balance at
+        31 March against the risk-assessed level.
+    reserves: ``reserves``: each reserve's opening balance, forecast movement and closing balance.
+    dsg: ``dedicated_schools_grant``: the Dedicated Schools Grant deficit by block.
+    trend: ``variance_trend``: each directorate's forecast variance at every month's report of the year so
+        far (one column per period, ``YYYY-MM``), and the total.
+    """
 
     directorates: list[str]
     position: pd.DataFrame       # directorate_position, with the comparison

@@ -232,15 +232,29 @@ def savings_table(b) -> Table:
                  derived=SAVINGS_DERIVED)
 
 
-def directorate_savings_table(b, directorate: str) -> Table:
-    """One directorate's savings, saving by saving."""
+def directorate_savings(b, directorate: str) -> list:
+    """One directorate's savings, saving by saving: a chart of each saving's planned and forecast delivered
+    amounts ("not available", with no bar, when its Savings sheet was not used; none when no savings are
+    planned), then the table.
+
+    The finding is the directorate's line of the corporate savings table, which tells a return with no savings
+    (none planned) from one not used (not available).
+    """
     table = savings_lines(b.current, directorate)
+    own = b.finance.savings.set_index("directorate").loc[directorate]
+    title, saved = _savings_title(own), table.iloc[:-1]
     frame = table.rename(columns={"saving": "Saving", **SAVINGS_COLUMNS})
     frame = frame[["Saving", *SAVINGS_FORMATS, "Commentary", "Source cells"]]
-    return Table("Savings", _savings_title(table.iloc[-1]), frame,
-                 caption=f"{directorate}: savings planned for the year and forecast to be delivered.",
-                 formats=SAVINGS_FORMATS, source=f"{directorate}.xlsx, Savings sheet", total_rows=1,
-                 empty_text="No savings returned.", derived=SAVINGS_DERIVED)
+    none_planned = saved.empty and pd.notna(own["planned"])
+    shown = Table("Savings", title, frame.iloc[0:0] if none_planned else frame,
+                  caption=f"{directorate}: savings planned for the year and forecast to be delivered.",
+                  formats=SAVINGS_FORMATS, source=f"{directorate}.xlsx, Savings sheet", total_rows=1,
+                  empty_text="No savings returned.", derived=SAVINGS_DERIVED)
+    if none_planned:
+        return [shown]
+    if saved.empty:  # not available: one row saying so, with no bar
+        saved = pd.DataFrame({"saving": [directorate], "planned": [pd.NA], "forecast_delivered": [pd.NA]})
+    return [charts.savings_chart(saved, title, "Savings", group="saving", key="chart-directorate-savings"), shown]
 
 
 def general_balances_table(b) -> Table:
@@ -304,29 +318,41 @@ def _movement_table(key: str, title: str, table: pd.DataFrame, headers: dict[str
                  derived=((closing, ((1, opening), (1, movement))),))
 
 
-def _trend_title(trend: pd.DataFrame, months: list[str]) -> str:
-    total = trend.iloc[-1]
-    known = [m for m in months if pd.notna(total[m])]
-    if not known:
-        return "The forecast trend is not available"
-    last = known[-1]
+def _trend_title(row: pd.Series, months: list[str], subject: str) -> str:
+    """How ``subject`` (the forecast variance of ``row``, the total's or one directorate's) moved from the first
+    month known to this period's, the last of ``months``; not available when this period's is not."""
+    known = [m for m in months if pd.notna(row[m])]
+    last = months[-1]
+    if pd.isna(row[last]):
+        return f"{subject} for {month_name(last)} is not available"
     if len(known) == 1:
-        return f"The directorate forecast variance was {format_millions(total[last], sign=True)} in {month_name(last)}"
+        return f"{subject} was {format_millions(row[last], sign=True)} in {month_name(last)}"
     first = known[0]
-    return (f"The directorate forecast variance moved from {format_millions(total[first], sign=True)} in "
-            f"{month_name(first)} to {format_millions(total[last], sign=True)} in {month_name(last)}")
+    return (f"{subject} moved from {format_millions(row[first], sign=True)} in {month_name(first)} to "
+            f"{format_millions(row[last], sign=True)} in {month_name(last)}")
 
 
-def trend_table(b) -> Table:
-    """Each directorate's forecast variance at every month's report of the year so far."""
+def trend_table(b, directorate: str | None = None) -> Table:
+    """Each directorate's forecast variance at every month's report of the year so far, and their total; or,
+    for its own briefing, one ``directorate``'s."""
     trend = b.finance.trend
     months = [c for c in trend.columns if c != "directorate"]
+    subject = "The directorate forecast variance"
+    if directorate is not None:
+        trend, subject = trend[trend["directorate"] == directorate], f"{directorate}: forecast variance"
     frame = trend.rename(columns={"directorate": "Directorate", **{m: f"{month_name(m)} £m" for m in months}})
-    return Table("Forecast trend", _trend_title(trend, months), frame,
+    return Table("Forecast trend", _trend_title(trend.iloc[-1], months, subject), frame,
                  caption="Forecast variance (forecast outturn less latest budget) at each month's report of the "
                          "financial year so far; a month with no returns is blank.",
                  formats={f"{month_name(m)} £m": "money_signed" for m in months}, source=FINANCE_SOURCE,
-                 total_rows=1)
+                 total_rows=0 if directorate else 1)
+
+
+def trend_chart(trend: pd.DataFrame, key: str = "chart-variance-trend", title: str | None = None):
+    """The directorates' forecast variance month by month as lines (data in 'Forecast trend'): ``trend`` is
+    rows of ``finance.variance_trend`` without the total; ``title`` that table's finding, when it is one line."""
+    months = [c for c in trend.columns if c != "directorate"]
+    return charts.variance_trend_chart(trend, [month_name(m)[:3] for m in months], "Forecast trend", title, key)
 
 
 def tables(b) -> list:
@@ -338,8 +364,6 @@ def tables(b) -> list:
     position = b.finance.position.iloc[:-1]
     savings = b.finance.savings.iloc[:-1]
     amounts = b.finance.balances["amount"]
-    trend = b.finance.trend.iloc[:-1]
-    months = [c for c in trend.columns if c != "directorate"]
     items: list = [narrative(b), charts.variance_chart(position, "Directorate position"),
                    directorate_position_table(b), central_position_table(b), net_operating_budget_table(b),
                    service_areas_table(b), on_target_table(b), charts.savings_chart(savings, _savings_title(b.finance.savings.iloc[-1]), "Savings"),
@@ -347,7 +371,7 @@ def tables(b) -> list:
     if amounts.notna().all():
         items.append(charts.balances_chart(*map(int, amounts.iloc[:4]), table_key="General balances"))
     items += [general_balances_table(b), reserves_table(b), dsg_table(b),
-              charts.variance_trend_chart(trend, [month_name(m)[:3] for m in months], "Forecast trend"),
+              trend_chart(b.finance.trend.iloc[:-1]),
               trend_table(b)]
     return items
 
@@ -421,8 +445,9 @@ def _pounds(pence: int) -> str:
 
 # One directorate ------------------------------------------------------------------------
 
-def directorate_tables(b, directorate: str) -> list[Table]:
-    """One directorate's position line, its service areas, its savings and its on-target line, for its own briefing."""
+def directorate_tables(b, directorate: str) -> list:
+    """One directorate's position line, its service areas, its savings (with their chart), its on-target line
+    and its forecast trend (with its chart), for its own briefing."""
     position = b.finance.position
     line = position[position["directorate"] == directorate]
     row = line.iloc[0] if len(line) else pd.Series({"variance": pd.NA, "variance_pct": pd.NA})
@@ -430,11 +455,15 @@ def directorate_tables(b, directorate: str) -> list[Table]:
                             f"{directorate} forecasts to spend exactly its budget",
                             lambda v: f"{directorate} forecasts an {spend_kind(v)} of {format_millions(abs(v))} "
                                       f"({pct_text(row['variance_pct'])} of budget)")
+    trend = trend_table(b, directorate)
     return [
         _position_table(b, "Financial position", line, "Directorate", f"Variance {label(b.period)} %", title,
                         f"{directorate}: latest budget, forecast outturn and variance, {label(b.period)}.",
                         f"{directorate}.xlsx, Finance sheet", total_rows=0),
         own_service_areas_table(b, directorate),
-        directorate_savings_table(b, directorate),
+        *directorate_savings(b, directorate),
         on_target_table(b, [directorate]),
+        trend_chart(b.finance.trend[b.finance.trend["directorate"] == directorate],
+                    "chart-directorate-variance-trend", trend.title),
+        trend,
     ]

@@ -13,11 +13,17 @@ from .register import register_directorates
 _STYLE = (Path(__file__).resolve().parent / "templates" / "briefing" / "style.css")
 
 
-def document_title(council: str, period: str, directorate: str | None = None) -> str:
-    """A document's title (its ``<h1>`` and ``<title>``, and its line here): the council, the briefing and
-    the period."""
+def document_title(council: str, period: str, directorate: str | None = None, annex: bool = False) -> str:
+    """A document's title (its ``<h1>`` and ``<title>``, and its line here): the council, the briefing (the
+    corporate one's officers' annex if ``annex``) and the period."""
     kind = f"{directorate} directorate briefing" if directorate else "Business Management and Monitoring Report"
+    kind += ": officers' annex" if annex else ""
     return f"{council}: {kind}, {label(period)}"
+
+
+ANNEX_FILE = "annex.html"  # the corporate briefing's officers' annex, beside its briefing.html
+
+
 
 
 def write_index(output_dir: Path, council: str, data_dir: Path) -> Path:
@@ -31,6 +37,9 @@ def write_index(output_dir: Path, council: str, data_dir: Path) -> Path:
     for period in periods:
         name = html.escape(label(period))
         links = [f'<li><a href="{period}/briefing.html">Corporate briefing, {name}</a></li>']
+        if (output_dir / period / ANNEX_FILE).exists():
+            links.append(f'<li><a href="{period}/{ANNEX_FILE}">Officers\' annex: detailed tables, checks and data '
+                         f"quality, {name}</a></li>")
         if (output_dir / period / "tables.xlsx").exists():
             links.append(f'<li><a href="{period}/tables.xlsx">Tables (Excel workbook), {name}</a></li>')
         year = financial_year(period)

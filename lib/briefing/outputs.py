@@ -37,3 +37,28 @@ def write_text(path: Path, text: str) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+def write_set(folder: Path, writers: dict) -> list[Path]:
+    """Write a set of files into ``folder`` together or not at all: ``writers`` maps each file's name (a path
+    relative to ``folder``) to a function writing it to the path it is given. Every file is written into a
+    staging folder first; only when all are written is each renamed into place, so a failure leaves the
+    files already in ``folder`` as they were."""
+    import shutil
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
+    try:
+        for name, write in writers.items():
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            write(staging / name)
+            os.chmod(staging / name, 0o666 & ~_UMASK)
+        written = []
+        for name in writers:
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, folder / name)
+            written.append(folder / name)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -20,6 +20,7 @@ from .money import format_millions, pence_from_millions, percent
 from .periods import month_name, months_elapsed, parse_period, shift, year_to_date
 from .ratings import (AMBER, DETERIORATING, GREEN, IMPROVING, MONITORING, NOT_REPORTED, RATED, RED, STABLE,
                       STATUSES, outlook_word)
+from .spc import COMMON_CAUSE, CONCERN, IMPROVEMENT, spc_table, year_end_projections
 
 SUMMARY_ORDER = (GREEN, AMBER, RED, MONITORING)
 PHRASE_ORDER = (RED, AMBER, GREEN, MONITORING)
@@ -348,3 +349,82 @@ def directorate_measures(ratings: pd.DataFrame) -> pd.DataFrame:
         "measure_id": due["measure_id"], "measure": due["measure"], "actual": actual_shown(due),
         "target_shown": target_shown(due), "rag": due["rag"], "direction": due["direction"].map(with_arrow),
         "outlook": due["outlook"].map(with_arrow), "commentary": due["commentary"].fillna("")}).reset_index(drop=True)
+
+
+# Statistical process control ------------------------------------------------------
+
+SPC_READS = ("measure_id", "period", "actual_value", "period_target", "target_value", "cumulative", "frequency",
+             "due_month_numbers", "polarity")  # the rated columns the SPC functions read
+
+
+def spc_history(history: pd.DataFrame, period: str, measure_ids=None) -> pd.DataFrame:
+    """The rated rows of ``history`` up to ``period`` (of ``measure_ids`` only, when given), with only the columns
+    the SPC functions read (``SPC_READS``): what ``measure_spc``, ``measure_projections`` and
+    ``spc.spc_points`` take, picked out once for a document's measures (a rated row has sixty columns, and
+    copying them is most of what the statistics cost)."""
+    rows = history.loc[history["period"] <= period, [c for c in SPC_READS if c in history]]
+    return rows if measure_ids is None else rows[rows["measure_id"].isin(list(measure_ids))]
+
+
+def _polarities(register: pd.DataFrame) -> pd.Series:
+    """Each measure's polarity in ``register``, by measure ID."""
+    return register.drop_duplicates("measure_id").set_index("measure_id")["polarity"]
+
+
+def measure_spc(history: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
+    """``spc.spc_table`` of the measures of ``history`` (``spc_history``): one row per measure, its polarity the
+    register's (the history's for a measure the register no longer has), its target the charted target of its
+    latest point (a year-to-date measure's in-month share of its target)."""
+    return spc_table(history, polarity=_polarities(register))
+
+
+def spc_for(b) -> pd.DataFrame:
+    """The statistical process control of every measure of briefing ``b`` at its period (``measure_spc`` of its
+    rated history and register): what the Signals table and the narrative show."""
+    return measure_spc(spc_history(b.rated_history, b.period), b.register)
+
+
+def measure_projections(history: pd.DataFrame, register: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The year-end projection (``spc.year_end_projections``) of each year-to-date measure of ``history``
+    (``spc_history``) with a figure for ``period`` itself (a measure that did not report this period is not
+    projected from an older figure)."""
+    projected = year_end_projections(history, polarity=_polarities(register))
+    return projected[projected["period"] == period].reset_index(drop=True)
+
+
+def spc_this_period(spc: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The rows of an SPC table (``measure_spc``) whose latest point is ``period`` and which have process
+    limits: the measures whose variation this period can be told."""
+    return spc[(spc["last_period"] == period) & (spc["note"] == "")]
+
+
+DIRECTION_ORDER = {CONCERN: 0, f"{IMPROVEMENT} and {CONCERN}": 0, IMPROVEMENT: 1}  # anything else after
+
+
+def signals(ratings: pd.DataFrame, spc: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The measures rated this period whose ``period`` figure is part of a special-cause pattern: the rated
+    row joined to its SPC row (``measure_spc``, each column named with ``spc_`` before it: ``spc_direction``
+    is the signal's, ``direction`` still the direction of travel), concerns first, then improvements, then
+    signals of measures without a polarity, each by measure ID."""
+    now = spc_this_period(spc, period)
+    now = now[now["rules_this_period"] != ""].set_index("measure_id").add_prefix("spc_").reset_index()
+    found = ratings.drop_duplicates("measure_id").merge(now, on="measure_id")
+    order = found["spc_direction"].map(DIRECTION_ORDER).fillna(len(DIRECTION_ORDER))
+    return found.assign(_order=order).sort_values(["_order", "measure_id"]).drop(columns="_order") \
+        .reset_index(drop=True)
+
+
+def spc_summary(ratings: pd.DataFrame, spc: pd.DataFrame, period: str) -> dict[str, int]:
+    """What the narrative says of SPC: ``tested`` (measures rated this period whose variation can be told),
+    ``signals`` (of those, a special cause this period), ``red`` (measures Red), ``red_common`` (Red but
+    within normal variation), ``red_special`` (Red and a special cause) and ``red_untested`` (the rest)."""
+    now = spc_this_period(spc, period).set_index("measure_id")
+    rated = ratings.drop_duplicates("measure_id")
+    tested = rated[rated["measure_id"].isin(now.index)]
+    special = tested["measure_id"].map(now["rules_this_period"]) != ""
+    red = tested["rag"] == RED
+    counts = {"tested": len(tested), "signals": int(special.sum()), "red": int((rated["rag"] == RED).sum()),
+              "red_common": int((red & (tested["measure_id"].map(now["variation"]) == COMMON_CAUSE)).sum()),
+              "red_special": int((red & special).sum())}
+    return {**counts, "red_untested": counts["red"] - counts["red_common"] - counts["red_special"]}
+

@@ -3,9 +3,12 @@
 Every table of the two reference reports' performance sections, each
 ``name_table(b)`` wrapping a figure of ``performance`` in a ``Table`` whose
 title states the finding; the charts; a narrative paragraph; and the words
-the tables and the page headline use (``count_phrase``). ``tables(b)`` is the
-corporate briefing's section in order, ``directorate_tables(b, directorate)``
-one directorate's.
+the tables and the page headline use (``count_phrase``). Beyond RAG, the
+statistical process control of ``spc``: the Signals table and a sentence of the
+narrative, and in each directorate's briefing the variation, assurance and
+year-end projection of its measures and a chart of each measure month by month.
+``tables(b)`` is the corporate briefing's section in order,
+``directorate_tables(b, directorate)`` one directorate's.
 """
 from __future__ import annotations
 
@@ -16,16 +19,18 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .charts import most_red, rag_by_group_chart, rag_by_month_chart
+from .charts import measure_history_chart, most_red, rag_by_group_chart, rag_by_month_chart
 from .performance import (NOT_DUE, RED_AMBER_TWICE, SUMMARY_ORDER, change_lists, director_assessments,
                           directorate_measures, exception_counts, exceptions, highlights, improved_and_worse,
-                          is_quarter_end, measure_label, not_reported, outlook_summary, priority_grid,
-                          quarter_name, quarterly_dashboard, rag_by_group, rag_summary, red_measures, status_changes,
-                          status_counts, transition_matrix, with_arrow, year_to_date_tracking)
+                          is_quarter_end, measure_label, measure_projections, measure_spc, not_reported,
+                          outlook_summary, priority_grid, quarter_name, quarterly_dashboard, rag_by_group,
+                          rag_summary, red_measures, signals, spc_for, spc_history, spc_summary, status_changes,
+                          status_counts, transition_matrix, with_arrow, with_unit, year_to_date_tracking)
 from .money import percent
 from .periods import financial_year, label, month_name, shift
 from .ratings import GREEN, NOT_REPORTED, RATED, RED, STATUSES
-from .tables import Narrative, Table, element_id, to_html
+from .spc import COMMON_CAUSE, MIN_POINTS, MONITORING_ONLY, spc_points
+from .tables import RAG_KEY, Narrative, Table, element_id, to_html
 from .words import listed, plural
 
 SOURCE = "directorate returns, Performance sheets; measure register"
@@ -94,15 +99,20 @@ class GroupedTable(Table):
         if self.frame.empty or self.group not in self.frame:
             return to_html(self)
         block_id = element_id("table", self.key)
+        about = html.escape(self.caption) + (f' <span class="source">Source: {html.escape(self.source)}</span>'
+                                             if self.source else "")
         parts = [f'<section class="table-block table-groups" id="{block_id}">',
-                 f'<h3 class="table-title" id="{block_id}-title">{html.escape(self.title)}</h3>']
+                 f'<h3 class="table-title" id="{block_id}-title">{html.escape(self.title)}</h3>',
+                 f'<p class="table-about">{about}</p>']
         for number, (name, rows) in enumerate(self.frame.groupby(self.group, sort=False), start=1):
+            # each group's table is captioned by its group alone: what the tables are, and their source, is
+            # said once above them
             part = Table(f"{self.key}-{number}", str(name), rows.drop(columns=self.group).reset_index(drop=True),
-                         caption=f"{self.caption}: {name}" if self.caption else str(name), formats=self.formats,
-                         source=self.source, row_header=self.row_header)
+                         formats=self.formats, row_header=self.row_header)
             lead = self.leads.get(name)
             lead_html = f'\n<p class="group-lead">{html.escape(lead)}</p>' if lead else ""
-            parts.append(_HEADING.sub(lambda m: f"<h4{m[1]}>{m[2]}</h4>{lead_html}", to_html(part), count=1))
+            shown = to_html(part).replace("<caption>", '<caption class="visually-hidden">', 1)  # says the <h4>
+            parts.append(_HEADING.sub(lambda m: f"<h4{m[1]}>{m[2]}</h4>{lead_html}", shown, count=1))
         parts.append("</section>")
         return "\n".join(parts)
 
@@ -121,12 +131,15 @@ def _compared_rows(history: pd.DataFrame, compare_to: str | None) -> pd.DataFram
     return history[history["period"] == compare_to] if compare_to else history.iloc[0:0]
 
 
-def narrative(ratings: pd.DataFrame, history: pd.DataFrame, period: str, compare_to: str | None) -> str:
+def narrative(ratings: pd.DataFrame, history: pd.DataFrame, period: str, compare_to: str | None,
+              spc: pd.DataFrame | None = None) -> str:
     """The section's opening paragraph, in the reports' voice, from the figures alone.
 
     ``Of the 52 measures reported in July, 23 (44%) were Green, 14 (27%) Amber
     and 8 (15%) Red; Red measures are one fewer than in June.`` — then the
-    exceptions, the status changes, and what was not reported or assessed
+    exceptions, the status changes, the directors' outlook and, given the
+    period's ``spc`` (``performance.measure_spc``), what statistical process
+    control finds (``spc_sentence``), and what was not reported or assessed
     differently by a director.
     """
     month = month_name(period)
@@ -158,6 +171,9 @@ def narrative(ratings: pd.DataFrame, history: pd.DataFrame, period: str, compare
                     f"{plural(outlook['given'], 'rated measure')} that give one"
                     + (f"; {plural(outlook['red_without'], 'Red measure has', 'Red measures have')} none"
                        if outlook["red_without"] else "") + ".")
+    found = "" if spc is None else spc_sentence(ratings, spc, period)
+    if found:
+        text.append(found)
     missing = int((ratings["rag"] == NOT_REPORTED).sum())
     if missing:
         text.append(f"{plural(missing, 'measure was', 'measures were')} due but not reported.")
@@ -168,6 +184,22 @@ def narrative(ratings: pd.DataFrame, history: pd.DataFrame, period: str, compare
 
 
 # Tables ------------------------------------------------------------------------
+
+def _figures(ratings: pd.DataFrame, ids: pd.Series, shown: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """A table's Actual and Target columns (``shown``: text with units) as numbers, for tables.xlsx
+    (``Table.figures``): each measure's actual and target for the period, from its row of ``ratings`` (``ids``
+    are the table's measures, a row each); no figure for a text target. The text is kept as written where it
+    says more than the figure and its unit ("200 (year to date)")."""
+    rated = ratings.drop_duplicates("measure_id").set_index("measure_id").reindex(ids.tolist())
+    values, units = {"Actual": rated["actual_value"], "Target": rated["period_target"]}, rated["unit"].tolist()
+    figures = {}
+    for column, texts in shown.items():
+        numbers = values[column].astype(float).tolist()
+        written = [text if isinstance(text, str) and not np.isnan(number) and text != with_unit(number, unit) else ""
+                   for text, number, unit in zip(texts.tolist(), numbers, units)]
+        figures[column] = pd.DataFrame({"value": numbers, "unit": units, "as_written": written})
+    return figures
+
 
 def _summary_table(ratings: pd.DataFrame, period: str, key: str, who: str = "") -> Table:
     summary = rag_summary(ratings)
@@ -216,8 +248,13 @@ def rag_by_priority_table(b) -> Table:
 
 def rag_by_priority_chart(b):
     """The priorities' RAG counts as stacked bars (data in 'RAG by priority')."""
-    groups = rag_by_group(b.ratings, "priority").iloc[:-1]
-    return rag_by_group_chart(groups, "priority", "chart-rag-by-priority", "priority", table_key="RAG by priority")
+    return _priority_chart(b.ratings, "chart-rag-by-priority", table_key="RAG by priority")
+
+
+def _priority_chart(ratings: pd.DataFrame, key: str, table_key: str | None = None, unavailable: str = ""):
+    """The RAG counts of ``ratings``' priorities as stacked bars (see ``charts.rag_by_group_chart``)."""
+    groups = rag_by_group(ratings, "priority").iloc[:-1]
+    return rag_by_group_chart(groups, "priority", key, "priority", table_key=table_key, unavailable=unavailable)
 
 
 def rag_by_directorate_table(b) -> Table:
@@ -236,7 +273,8 @@ def red_measures_table(b) -> Table:
     return Table("Red measures", f"{plural(n, 'measure')} reported Red in {label(period)}",
                  frame, caption=f"Performance measures reporting Red for {label(period)} ({n}); direction of "
                                 "travel against the previous value reported",
-                 formats={"Actual": "number"}, source="directorate returns", empty_text="No measure is Red.")
+                 formats={"Actual": "number"}, source="directorate returns", empty_text="No measure is Red.",
+                 figures=_figures(b.ratings, red["measure_id"], frame[["Actual", "Target"]]))
 
 
 def _changes_since(b) -> tuple[str, pd.DataFrame | None]:
@@ -263,7 +301,8 @@ def highlights_table(b) -> Table:
                  caption=f"Measures whose status improved between {compare} and {label(b.period)}: those now Green, "
                          "then those now Amber that were Red.",
                  formats={"Was": "rag", "Now": "rag", "Actual": "number"}, source=SOURCE,
-                 empty_text="No measure improved its status this period.")
+                 empty_text="No measure improved its status this period.",
+                 figures=_figures(b.ratings, found["measure_id"], frame[["Actual", "Target"]]))
 
 
 def priority_grid_table(b) -> Table:
@@ -273,9 +312,10 @@ def priority_grid_table(b) -> Table:
     frame = pd.DataFrame({"Priority": grid["priority"], **{month_name(m): grid[m] for m in months}})
     return Table("Priorities by month", f"Each priority's overall status by month, {label(months[0])} to "
                  f"{label(months[-1])}", frame,
-                 caption="A priority's overall status in a month is the status most of its rated measures have "
-                         "(a tie goes to the worse); a blank month is one still to come, or with no measure rated.",
-                 formats={month_name(m): "rag" for m in months}, source=SOURCE)
+                 caption=f"{RAG_KEY}. A priority's overall status in a month is the status most of its rated measures "
+                         "have (a tie goes to the worse); a blank month is one still to come, or with no measure "
+                         "rated.",
+                 formats={month_name(m): "rag_symbol" for m in months}, source=SOURCE, cards=True)
 
 
 def _nothing_to_compare(b, key: str, compare: str) -> Table:
@@ -391,7 +431,8 @@ def quarterly_dashboard_table(b, directorates: list[str] | None = None, key: str
                                 f"{last} is {label(shift(b.period, -3))}. Outlook is the director's: ↑ improving, "
                                 "↔ stable, ↓ deteriorating",
                         formats={f"{last} RAG": "rag", f"{this} RAG": "rag"}, source=SOURCE,
-                        group="Directorate", leads=leads.to_dict())
+                        group="Directorate", leads=leads.to_dict(),
+                        figures=_figures(b.ratings, dashboard["measure_id"], frame[["Target"]]))
 
 
 def director_assessments_table(b) -> Table:
@@ -408,7 +449,8 @@ def director_assessments_table(b) -> Table:
                  caption=f"Measures where the Reported RAG differs from the rating the rule gives ({RULE_WORDS}); "
                          "the briefing shows the director's rating",
                  formats={"Actual": "number", "Rule gives": "rag", "Director's rating": "rag"},
-                 source="directorate returns, Performance sheets", empty_text="No rating differs from the rule.")
+                 source="directorate returns, Performance sheets", empty_text="No rating differs from the rule.",
+                 figures=_figures(b.ratings, differ["measure_id"], frame[["Actual", "Target"]]))
 
 
 def _not_reported_table(ratings: pd.DataFrame, period: str, key: str, who: str = "") -> Table:
@@ -428,16 +470,111 @@ def not_reported_table(b) -> Table:
     return _not_reported_table(b.ratings, b.period, "Not reported")
 
 
+# Statistical process control ------------------------------------------------------
+
+SPC_SOURCE = "directorate returns, Performance sheets, every month loaded; measure register"
+SPC_KEY = ("Variation: common cause (~) is within normal variation; a special cause is H (high) or L (low), + "
+           "improving, ! concerning. Assurance: P consistently met, F will not be met without change, ? will "
+           "sometimes hit and sometimes miss")
+TOO_FEW_FIGURES = f"No measure yet has the {MIN_POINTS} figures needed to tell a real change from chance"
+
+
+def _with_symbol(words: str, symbol: str) -> str:
+    """``special cause improving (L+)``: an SPC status in words and its symbol, never a symbol alone."""
+    return f"{words} ({symbol})" if words and symbol else words
+
+
+def spc_shown(ratings: pd.DataFrame, spc: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Each rated measure's SPC status as the briefing shows it, by measure ID: ``variation`` and ``assurance``
+    in words with their symbols (``symbol``: the variation's alone), and ``spc_words``, the status in a
+    sentence's words ("within normal variation", "special cause improving: point outside the limits").
+
+    A measure with no figure this period (or one "not available", its return not used), or too few points,
+    says so rather than showing an older status."""
+    rows = spc.set_index("measure_id")
+    month = month_name(period)
+    shown = {}
+    rated = ratings.drop_duplicates("measure_id")
+    unread = rated["not_reported_reason"].fillna("").astype(str).str.startswith(NOT_AVAILABLE).tolist()
+    for measure_id, polarity, unavailable in zip(rated["measure_id"], rated["polarity"], unread):
+        if measure_id not in rows.index:
+            shown[measure_id] = ("no figures", "", "", "no figures to chart")
+            continue
+        row = rows.loc[measure_id]
+        if row["last_period"] != period:
+            missing = f"not available for {month}" if unavailable else f"no figure for {month}"
+            shown[measure_id] = (missing, "", "", missing)
+        elif row["note"]:
+            shown[measure_id] = (row["note"], "", "", row["note"])
+        else:
+            judged = ("not judged: monitoring only" if polarity == MONITORING_ONLY else
+                      "not judged: no figure for the target")
+            words = ("within normal variation" if row["variation"] == COMMON_CAUSE else
+                     f"{row['variation']}: {row['rules_this_period']}")
+            shown[measure_id] = (_with_symbol(row["variation"], row["variation_symbol"]),
+                                 _with_symbol(row["assurance"], row["assurance_symbol"]) or judged,
+                                 row["variation_symbol"], words)
+    return pd.DataFrame.from_dict(shown, orient="index", columns=["variation", "assurance", "symbol", "spc_words"])
+
+
+def spc_sentence(ratings: pd.DataFrame, spc: pd.DataFrame, period: str) -> str:
+    """What statistical process control finds this period, in the narrative's words: ``3 measures show a real
+    change this month (statistical process control); 2 of the 8 Red measures are within normal variation.``
+    Blank when no measure has the points it needs."""
+    counts = spc_summary(ratings, spc, period)
+    if not counts["tested"]:
+        return ""
+    n, red, common = counts["signals"], counts["red"], counts["red_common"]
+    text = (f"{'No measure shows' if not n else plural(n, 'measure shows', 'measures show')} a real change this "
+            "month (statistical process control)")
+    if red == 1:
+        text += "; the Red measure " + ("is within normal variation" if common else "shows a real change"
+                                        if counts["red_special"] else "has too few figures to tell")
+    elif red:
+        text += (f"; {common or 'none'} of the {red} Red measures {'are' if common > 1 else 'is'} within normal "
+                 "variation")
+        if counts["red_untested"]:
+            text += f" ({plural(counts['red_untested'], 'has', 'have')} too few figures to tell)"
+    return text + "."
+
+
+def signals_table(b, spc: pd.DataFrame | None = None) -> Table:
+    """The measures whose figure this period is part of a special-cause pattern: the rules that found it,
+    whether it is an improvement or a concern, the variation and assurance in words and symbols, and the RAG
+    status beside them. ``spc``: the period's (``performance.spc_for(b)`` unless given)."""
+    spc = spc_for(b) if spc is None else spc
+    found = signals(b.ratings, spc, b.period)
+    counts = spc_summary(b.ratings, spc, b.period)
+    shown = spc_shown(found, spc, b.period).reindex(found["measure_id"])
+    frame = pd.DataFrame({"Measure": measure_label(found), "Rule": found["spc_rules_this_period"],
+                          "Direction": found["spc_direction"], "Variation": shown["variation"].tolist(),
+                          "Assurance": shown["assurance"].tolist(), "Status": found["rag"]})
+    n, when = len(found), label(b.period)
+    title = (TOO_FEW_FIGURES if not counts["tested"] else f"No measure shows a real change in {when}" if not n
+             else f"{plural(n, 'measure shows', 'measures show')} a real change in {when}")
+    figured = len(spc[spc["last_period"] == b.period])
+    return Table("Signals", title, frame,
+                 caption=f"Measures whose {when} figure is part of a special-cause pattern on their XmR chart "
+                         "(statistical process control, the NHS Making Data Count rules): "
+                         f"{counts['tested']} of the {plural(figured, 'measure')} with a figure for {when} have the "
+                         f"{MIN_POINTS} or more points it needs. Direction: whether the change is good or bad news "
+                         f"by the measure's polarity. {SPC_KEY}. Status: the RAG rating ({RULE_WORDS})",
+                 formats={"Status": "rag"}, source=SPC_SOURCE,
+                 empty_text=f"{TOO_FEW_FIGURES}." if not counts["tested"] else
+                 "No measure's figure this period is part of a special-cause pattern.")
+
+
 def tables(b) -> list:
     """The performance section of the briefing, in order: the narrative, then tables and charts.
 
     The quarterly dashboard is shown only at a quarter's end (June,
     September, December, March); other months' briefings leave it out.
     """
-    items = [Narrative(narrative(b.ratings, b.rated_history, b.period, b.run.compare_to)), rag_summary_table(b),
+    spc = spc_for(b)
+    items = [Narrative(narrative(b.ratings, b.rated_history, b.period, b.run.compare_to, spc)), rag_summary_table(b),
              rag_by_priority_chart(b), rag_by_priority_table(b), rag_by_directorate_table(b), red_measures_table(b),
              status_changes_table(b), status_matrix_table(b), exceptions_table(b), highlights_table(b),
-             year_to_date_chart(b), year_to_date_table(b), priority_grid_table(b)]
+             signals_table(b, spc), year_to_date_chart(b), year_to_date_table(b), priority_grid_table(b)]
     if is_quarter_end(b.period):
         items.append(quarterly_dashboard_table(b))
     items += [director_assessments_table(b), not_reported_table(b)]
@@ -446,26 +583,108 @@ def tables(b) -> list:
 
 # One directorate's briefing ---------------------------------------------------------
 
-def directorate_tables(b, directorate: str) -> list[Table]:
+NOT_AVAILABLE = "not available — "  # how a Not reported reason starts when the figure could not be read
+
+
+def _not_available(ratings: pd.DataFrame, who: str) -> str:
+    """Why none of ``ratings`` can be counted, when none was reported and every one is not available (its
+    return or Performance sheet not used, say): "Children's Services: ratings not available — return invalid
+    (missing)"; blank when they can be counted."""
+    reasons = ratings["not_reported_reason"].fillna("").astype(str)
+    if ratings.empty or (ratings["rag"] != NOT_REPORTED).any() or not reasons.str.startswith(NOT_AVAILABLE).all():
+        return ""
+    return f"{who}ratings {NOT_AVAILABLE}{listed(list(dict.fromkeys(reasons.str.removeprefix(NOT_AVAILABLE))))}"
+
+
+VERDICTS = {True: "meets", False: "misses"}
+
+
+def projection_shown(projection: pd.Series, unit) -> str:
+    """A year-to-date measure's year-end projection (a row of ``performance.measure_projections``) in words:
+    ``408 kg pro rata: meets; 422 kg at the last three months' rate: misses (full-year target 420 kg)``; in
+    March, the year's figure itself."""
+    def judged(figure, how: str, meets) -> str:
+        verdict = VERDICTS.get(meets)
+        return f"{with_unit(figure, unit)} {how}" + (f": {verdict}" if verdict else "")
+    if projection["months_elapsed"] == 12:
+        parts = [judged(projection["ytd"], "for the year", projection["pro_rata_meets_target"])]
+    else:
+        parts = [judged(projection["pro_rata_projection"], "pro rata", projection["pro_rata_meets_target"])]
+        if pd.notna(projection["run_rate_projection"]):
+            parts.append(judged(projection["run_rate_projection"], "at the last three months' rate",
+                                projection["run_rate_meets_target"]))
+    target = with_unit(projection["full_year_target"], unit)
+    return "; ".join(parts) + (f" (full-year target {target})" if target else "")
+
+
+def _projections_shown(b, ratings: pd.DataFrame, history: pd.DataFrame) -> pd.Series:
+    """The year-end projection in words (``projection_shown``) of each year-to-date measure of ``ratings`` with
+    a figure this period, by measure ID (``history``: their ``performance.spc_history``)."""
+    projected = measure_projections(history, b.register, b.period)
+    units = ratings.drop_duplicates("measure_id").set_index("measure_id")["unit"]
+    return pd.Series([projection_shown(row, units.get(row["measure_id"])) for _, row in projected.iterrows()],
+                     index=projected["measure_id"], dtype=object)
+
+
+def _history_chart(b, ratings: pd.DataFrame, history: pd.DataFrame, spc: pd.DataFrame, shown: pd.DataFrame,
+                   who: str):
+    """The directorate's measures due (``ratings``), each as a small chart of its figures by month with its
+    target and, where it has enough points, its mean and process limits (``charts.measure_history_chart``);
+    the title says how many show a real change this period. ``history``: their ``performance.spc_history``;
+    ``spc``: their ``performance.measure_spc``; ``shown``: their ``spc_shown``."""
+    due = ratings.drop_duplicates("measure_id").sort_values("measure_id")
+    periods = sorted(b.rated_history.loc[b.rated_history["period"] <= b.period, "period"].unique())
+    measures = pd.DataFrame({"measure_id": due["measure_id"], "measure": due["measure"], "unit": due["unit"],
+                             "cumulative": due["cumulative"].fillna(False).astype(bool),
+                             "symbol": due["measure_id"].map(shown["symbol"]).fillna(""),
+                             "spc_words": due["measure_id"].map(shown["spc_words"]).fillna("")})
+    counts, n = spc_summary(ratings, spc, b.period), len(due)
+    found, unavailable = counts["signals"], _not_available(ratings, who)
+    title = (f"{unavailable}; the months before are shown" if unavailable else
+             f"{who}{plural(n, 'measure')} month by month: none has the {MIN_POINTS} figures up to "
+             f"{label(b.period)} needed to tell a real change from chance" if not counts["tested"] else
+             f"{who}{found or 'none'} of {plural(n, 'measure')} {'shows' if found < 2 else 'show'} a real change "
+             f"in {label(b.period)}")
+    return measure_history_chart(spc_points(history), measures, periods, title)
+
+
+def directorate_tables(b, directorate: str) -> list:
     """One directorate's measures and exceptions, for its own briefing.
 
-    Its RAG summary, every measure due, its exceptions, its quarterly
-    dashboard at a quarter's end, and its not-reported measures; keys differ
-    from the corporate tables' so both can share a workbook.
+    Its RAG summary, a chart of its measures' RAG by priority (with the
+    figures as its own table; "not available" and no bars when its
+    Performance sheet was not used), every measure due (with its variation,
+    assurance and year-end projection beside its RAG status), a chart of each
+    of them month by month, its exceptions, its quarterly dashboard at a
+    quarter's end, and its not-reported measures; keys differ from the
+    corporate tables' so both can share a workbook.
     """
     ratings = b.ratings[b.ratings["directorate"] == directorate].reset_index(drop=True)
     who = f"{directorate}: "
     measures = directorate_measures(ratings)
     n = len(measures)
+    history = spc_history(b.rated_history, b.period, measures["measure_id"])
+    spc = measure_spc(history, b.register)
+    shown = spc_shown(ratings, spc, b.period).reindex(measures["measure_id"])
+    frame = measures.rename(columns={"measure_id": "Measure ID", "measure": "Measure", "actual": "Actual",
+                                     "target_shown": "Target", "rag": "Status", "direction": "Direction",
+                                     "outlook": "Director's outlook", "commentary": "Commentary"})
+    frame.insert(frame.columns.get_loc("Status") + 1, "Variation", shown["variation"].tolist())
+    frame.insert(frame.columns.get_loc("Variation") + 1, "Assurance", shown["assurance"].tolist())
+    frame.insert(frame.columns.get_loc("Director's outlook") + 1, "Year-end projection",
+                 _projections_shown(b, ratings, history).reindex(measures["measure_id"]).fillna("").tolist())
     measures_table = Table(
-        "Directorate measures", f"{who}{plural(n, 'measure was', 'measures were')} due in {label(b.period)}",
-        measures.rename(columns={"measure_id": "Measure ID", "measure": "Measure", "actual": "Actual",
-                                 "target_shown": "Target", "rag": "Status", "direction": "Direction",
-                                 "outlook": "Director's outlook", "commentary": "Commentary"}),
+        "Directorate measures", f"{who}{plural(n, 'measure was', 'measures were')} due in {label(b.period)}", frame,
         caption=f"{directorate}'s measures due in {label(b.period)}; direction of travel against the previous "
-                "value reported, outlook as the director gives it",
-        formats={"Actual": "number", "Status": "rag"}, source=SOURCE, empty_text="No measure was due.")
-    items = [_summary_table(ratings, b.period, "Directorate RAG summary", who), measures_table,
+                "value reported, outlook as the director gives it; variation and assurance by statistical process "
+                f"control of each measure's figures month by month ({SPC_KEY}); a year-to-date measure's "
+                "year-end projection pro rata and at its last three months' rate, against its full-year target",
+        formats={"Actual": "number", "Status": "rag"}, source=SOURCE, empty_text="No measure was due.",
+        figures=_figures(ratings, measures["measure_id"],
+                         measures[["actual", "target_shown"]].set_axis(["Actual", "Target"], axis=1)))
+    chart = _priority_chart(ratings, "chart-directorate-rag-by-priority", unavailable=_not_available(ratings, who))
+    items = [_summary_table(ratings, b.period, "Directorate RAG summary", who), chart, measures_table,
+             _history_chart(b, ratings, history, spc, shown, who),
              _exceptions_table(ratings, b.period, "Directorate exceptions", who)]
     if is_quarter_end(b.period):
         items.append(quarterly_dashboard_table(b, [directorate], "Directorate dashboard", who))

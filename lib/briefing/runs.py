@@ -24,11 +24,16 @@ class Run:
     settings: Settings
     period: str
     compare_to: str | None
-    output_dir: Path
+    output_dir: Path  # the folder of every period's folder, as for the command's --output-dir
 
     @property
     def data_dir(self) -> Path:
         return self.settings.data_dir
+
+    @property
+    def folder(self) -> Path:
+        """Where this period's documents go: ``<output_dir>/<period>``."""
+        return self.output_dir / self.period
 
 
 def check_parameters(period: str, compare_to: str | None = None, data_dir: str | None = None,
@@ -36,7 +41,8 @@ def check_parameters(period: str, compare_to: str | None = None, data_dir: str |
     """Check a notebook's parameters and settle the defaults.
 
     ``compare_to`` defaults to the latest period before ``period`` that has
-    returns; ``output_dir`` to ``<settings output_dir>/<period>``.
+    returns; ``output_dir``, the folder the period's own folder goes in (as
+    the command's ``--output-dir``), to the settings' ``output_dir``.
     """
     if not isinstance(period, str):
         raise RunError(f"period must be a quoted string such as \"2022-07\", not {period!r}")
@@ -52,5 +58,5 @@ def check_parameters(period: str, compare_to: str | None = None, data_dir: str |
         compare_to = earlier[-1] if earlier else None
     else:
         check_comparison(period, compare_to)
-    out = Path(output_dir) if output_dir else settings.output_dir / period
+    out = Path(output_dir) if output_dir else settings.output_dir
     return Run(settings, period, compare_to, out)

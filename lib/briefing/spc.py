@@ -134,19 +134,22 @@ class XmR:
         latest = self.points.index[-1]
         return tuple(s for s in self.signals if latest in s.points)
 
-    def table(self) -> pd.DataFrame:
-        """One row per point, for a chart: value, moving range, mean, limits, whether in the baseline, and the
-        rules whose patterns include the point (comma-separated)."""
+    def special_causes(self) -> list[str]:
+        """At each point, the rules whose patterns include it, comma-separated (blank for none)."""
         rules = {label: [] for label in self.points.index}
         for signal in self.signals:
             for label in signal.points:
                 rules[label].append(signal.rule)
+        return [", ".join(dict.fromkeys(rules[label])) for label in self.points.index]
+
+    def table(self) -> pd.DataFrame:
+        """One row per point, for a chart: value, moving range, mean, limits, whether in the baseline, and the
+        rules whose patterns include the point (comma-separated)."""
         return pd.DataFrame({
             "value": self.points, "moving_range": self.moving_ranges, "mean": self.mean,
             "lower_limit": self.lower_limit, "upper_limit": self.upper_limit,
             "in_baseline": np.arange(len(self.points)) < self.baseline,
-            "special_cause": [", ".join(dict.fromkeys(rules[label])) for label in self.points.index]},
-            index=self.points.index)
+            "special_cause": self.special_causes()}, index=self.points.index)
 
 
 def xmr(values: pd.Series, baseline: int | None = None) -> XmR:
@@ -159,9 +162,9 @@ def xmr(values: pd.Series, baseline: int | None = None) -> XmR:
     if baseline is not None and baseline < 1:
         raise ValueError(f"the baseline must be at least one point, not {baseline}")
     points = pd.to_numeric(values, errors="coerce").astype("float64").dropna()
-    base = points.iloc[:baseline] if baseline is not None else points
+    base = (points.iloc[:baseline] if baseline is not None else points).to_numpy()
     mean = float(base.mean()) if len(base) else float("nan")
-    mean_moving_range = float(base.diff().abs().mean()) if len(base) > 1 else float("nan")
+    mean_moving_range = float(np.abs(np.diff(base)).mean()) if len(base) > 1 else float("nan")
     if len(base) < MIN_POINTS:
         return XmR(points, len(base), mean, mean_moving_range, float("nan"), float("nan"), ())
     spread = LIMIT_FACTOR * mean_moving_range
@@ -338,9 +341,12 @@ def _charts(history: pd.DataFrame, polarity, target, baseline: int | None):
     polarities = _per_measure(polarity, rows, "polarity")
     charted = rows[rows["charted_actual"].notna()]
     targets = _per_measure(target, charted, "charted_target")
-    for measure_id, measure in rows.groupby("measure_id", sort=True):
-        chart = xmr(measure.set_index("period")["charted_actual"], baseline)
-        yield measure_id, chart, polarities.get(measure_id), targets.get(measure_id), bool(measure["cumulative"].any())
+    # one column grouped, not the whole rated frame: a frame of every column per measure costs more than the charts
+    cumulative = rows["cumulative"].fillna(False).astype(bool).groupby(rows["measure_id"], sort=True).any()
+    figures = pd.Series(rows["charted_actual"].to_numpy(), index=pd.Index(rows["period"], name="period"))
+    for measure_id, points in figures.groupby(rows["measure_id"].to_numpy(), sort=True):
+        chart = xmr(points, baseline)
+        yield measure_id, chart, polarities.get(measure_id), targets.get(measure_id), bool(cumulative[measure_id])
 
 
 SPC_COLUMNS = ["measure_id", "charted", "points", "baseline_points", "first_period", "last_period", "mean",
@@ -394,6 +400,29 @@ def spc_signals(history: pd.DataFrame, polarity: pd.Series | Mapping | None = No
             for s in chart.signals]
     return pd.DataFrame(rows, columns=["measure_id", "rule", "side", "first_period", "last_period", "periods",
                                        "direction", "this_period"])
+
+
+POINT_COLUMNS = ["measure_id", "period", "value", "target", "mean", "lower_limit", "upper_limit", "special_cause"]
+
+
+def spc_points(history: pd.DataFrame, baseline: int | None = None) -> pd.DataFrame:
+    """Every point of every measure's XmR chart, one row each, for drawing it: ``measure_id``, ``period``,
+    ``value`` (the charted figure, ``charted_figures``), ``target`` (the charted target at that point), the
+    baseline's ``mean`` and process limits (NaN without enough points), and ``special_cause`` (the rules whose
+    patterns include the point, comma-separated), by measure ID and period. Arguments as for ``spc_table``."""
+    rows = charted_figures(history)  # in order of measure and period
+    rows = rows[rows["charted_actual"].notna()]
+    values = pd.Series(rows["charted_actual"].to_numpy(dtype="float64"), index=rows["period"].to_numpy())
+    statistics, causes = [], []
+    for _, points in values.groupby(rows["measure_id"].to_numpy(), sort=True):
+        chart = xmr(points, baseline)
+        statistics += [(chart.mean, chart.lower_limit, chart.upper_limit)] * len(points)
+        causes += chart.special_causes()
+    mean, lower, upper = (np.array([s[i] for s in statistics], dtype="float64") for i in range(3))
+    return pd.DataFrame({"measure_id": rows["measure_id"].to_numpy(), "period": rows["period"].to_numpy(),
+                         "value": values.to_numpy(), "target": rows["charted_target"].to_numpy(dtype="float64"),
+                         "mean": mean, "lower_limit": lower, "upper_limit": upper,
+                         "special_cause": np.array(causes, dtype=object)}, columns=POINT_COLUMNS)
 
 
 def meets_target(figure: float, target: float | None, polarity: str | None) -> bool | None:

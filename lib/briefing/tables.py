@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import numbers
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,9 @@ from .workbook import missing
 
 RAG_SYMBOLS = {"Green": "✔", "Amber": "▲", "Red": "✖", "Monitoring only": "○", "Not reported": "–"}
 RAG_CLASSES = {"Green": "rag-g", "Amber": "rag-a", "Red": "rag-r", "Monitoring only": "rag-m", "Not reported": "rag-n"}
-FORMATS = ("text", "money", "money_signed", "pct", "pct_signed", "int", "number", "rag", "html")
+# "rag_symbol": a RAG status as its badge with the symbol shown and the word given to screen readers and on
+# hover, for a grid of statuses that must fit a page's width (its caption carries the key to the symbols).
+FORMATS = ("text", "money", "money_signed", "pct", "pct_signed", "int", "number", "rag", "rag_symbol", "html")
 FIGURES = {"money", "money_signed", "pct", "pct_signed", "int"}  # formats whose text is only a figure or "–"
 
 
@@ -52,6 +54,14 @@ class Table:
     # and the columns worked out from others, as (column, ((sign, column), ...)).
     part_rows: tuple[int, ...] | None = None
     derived: tuple[tuple[str, tuple[tuple[int, str], ...]], ...] = ()
+    # Whether the HTML shows each row as a card on a phone and in print (None: when the table would not fit
+    # there, see ``shown_as_cards``).
+    cards: bool | None = None
+    # Text columns that state a figure with its unit ("53.9%", "£17.5m", "200 (year to date)"), by column: the
+    # figures as numbers, for tables.xlsx, a frame a row of ``frame``: "value" (the figure in its unit; NaN where
+    # the text is no figure), "unit" ("%", "£m", "days"; "number" or "" for none) and "as_written" (the text
+    # where the figure and its unit alone would lose what it says, else ""). The HTML shows the text.
+    figures: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def __post_init__(self):
         if len(self.key) > 31 or re.search(r"[\[\]:*?/\\]", self.key):
@@ -125,7 +135,7 @@ class Narrative:
 def format_value(value, kind: str) -> str:
     """A value as text for people: £m to one decimal, per cents to one decimal, counts as integers."""
     if missing(value):
-        return "–" if kind not in ("text", "rag", "html") else ""
+        return "–" if kind not in ("text", "rag", "rag_symbol", "html") else ""
     if kind in ("money", "money_signed"):
         return units_text(whole_units(int(value), 1), 1, kind == "money_signed")
     if kind in ("pct", "pct_signed"):
@@ -137,18 +147,25 @@ def format_value(value, kind: str) -> str:
     return str(value)
 
 
-def rag_html(value) -> str:
-    """A RAG status as a coloured badge carrying its symbol and its word."""
+def rag_html(value, symbol_only: bool = False) -> str:
+    """A RAG status as a coloured badge carrying its symbol and its word (``symbol_only``: the word hidden
+    but for screen readers and a pointer's hover)."""
     word = "" if missing(value) else str(value)
     if word not in RAG_SYMBOLS:
         return html.escape(word)
+    if symbol_only:
+        return (f'<span class="rag {RAG_CLASSES[word]}" title="{html.escape(word)}"><span aria-hidden="true">'
+                f'{RAG_SYMBOLS[word]}</span><span class="visually-hidden">{html.escape(word)}</span></span>')
     return (f'<span class="rag {RAG_CLASSES[word]}"><span aria-hidden="true">{RAG_SYMBOLS[word]}</span> '
             f'{html.escape(word)}</span>')
 
 
+RAG_KEY = ", ".join(f"{symbol} {word}" for word, symbol in RAG_SYMBOLS.items() if word != "Not reported")
+
+
 def _cell_html(value, kind: str) -> str:
-    if kind == "rag":
-        return rag_html(value)
+    if kind in ("rag", "rag_symbol"):
+        return rag_html(value, kind == "rag_symbol")
     if kind == "html":
         return "" if value is None else str(value)
     text = format_value(value, kind)
@@ -163,6 +180,24 @@ def element_id(prefix: str, key: str) -> str:
 
 NUMERIC = {"money", "money_signed", "pct", "pct_signed", "int", "number"}
 SHORT_TABLE_ROWS = 15  # up to this many rows a table is kept on one printed page
+LONG_TEXT = 60  # characters: a text column with a longer value (commentary, not a name) is long text
+CARDS_AT = (4, 9)  # columns: a table as wide as the first with long text, or the second, is shown as cards
+
+
+def _longest(values: pd.Series) -> int:
+    """The length of the longest value as text (0 if there is none)."""
+    lengths = values.dropna().astype(str).str.len()
+    return int(lengths.max()) if len(lengths) else 0
+
+
+def shown_as_cards(table: Table, long: list[bool]) -> bool:
+    """Whether a table is shown as cards (each row a block, each value labelled) on a phone and on an A4
+    page, where its columns would not fit side by side: from ``table.cards``, else when it has a long text
+    column (``long``: by column) and at least four columns, or at least nine."""
+    if table.cards is not None:
+        return table.cards
+    columns = len(long)
+    return columns >= CARDS_AT[0] and any(long) or columns >= CARDS_AT[1]
 
 
 def _header_html(column, kind: str, position: int) -> str:
@@ -189,7 +224,12 @@ def to_html(table: Table) -> str:
         parts.append(f'<p class="empty">{html.escape(table.empty_text)}</p></section>')
         return "\n".join(parts)
     size = "short" if len(frame) <= SHORT_TABLE_ROWS else "long"
-    parts.append(f'<div class="table-wrap {size}" role="region" tabindex="0" aria-labelledby="{title_id}"><table>')
+    kinds = [table.formats.get(c, "text") for c in frame.columns]
+    long = [kind == "text" and _longest(frame.iloc[:, j]) > LONG_TEXT for j, kind in enumerate(kinds)]
+    cards = ' class="cards"' if shown_as_cards(table, [wide and c not in SOURCE_COLUMNS
+                                                       for c, wide in zip(frame.columns, long)]) else ""
+    parts.append(f'<div class="table-wrap {size}" role="region" tabindex="0" aria-labelledby="{title_id}">'
+                 f"<table{cards}>")
     caption = html.escape(table.caption or table.title)
     if table.shown is not None and table.shown_note:
         caption += f'<span class="shown">{html.escape(table.shown_note)}</span>'
@@ -198,14 +238,14 @@ def to_html(table: Table) -> str:
     if table.source:
         caption += f'<span class="source">Source: {html.escape(table.source)}</span>'
     parts.append(f"<caption>{caption}</caption>")
-    kinds = [table.formats.get(c, "text") for c in frame.columns]
     head = "".join(_header_html(c, k, i) for i, (c, k) in enumerate(zip(frame.columns, kinds), start=1))
     parts.append(f"<thead><tr>{head}</tr></thead><tbody>")
     row_header = table.row_header and len(frame.columns) > 1  # a row header needs data cells beside it
     cells = ""  # a row's cells, each content a %s that "%" fills in (the contents' own "%" are left alone)
-    for j, kind in enumerate(kinds):
-        cls = ' class="num"' if kind in NUMERIC else ""
-        cells += f'<th scope="row"{cls}>%s</th>' if j == 0 and row_header else f"<td{cls}>%s</td>"
+    for j, (column, kind) in enumerate(zip(frame.columns, kinds)):
+        cls = ' class="num"' if kind in NUMERIC else ' class="long"' if long[j] else ""
+        name = html.escape(str(column).strip(), quote=True).replace("%", "%%")  # the label a card shows
+        cells += f'<th scope="row"{cls}>%s</th>' if j == 0 and row_header else f'<td{cls} data-label="{name}">%s</td>'
     row, total_row = f"<tr>{cells}</tr>", f'<tr class="total">{cells}</tr>'
     columns = ([_cell_html(value, kind) for value in frame.iloc[:, j].tolist()] for j, kind in enumerate(kinds))
     rows = list(zip(*columns))
@@ -214,3 +254,16 @@ def to_html(table: Table) -> str:
     parts.extend(map(total_row.__mod__, rows[first_total:]))
     parts.append("</tbody></table></div></section>")
     return "\n".join(parts)
+
+
+SOURCE_COLUMNS = ("Source cell", "Source cells", "Source")  # where each row's figures were read
+
+
+def without_sources(table: Table) -> Table:
+    """The table without its source-cell columns, for a reader who needs the figures and not where they were
+    read (the Cabinet paper; its officers' annex and tables.xlsx keep them); the table itself if it has none."""
+    dropped = [c for c in table.frame.columns if c in SOURCE_COLUMNS]
+    if not dropped:
+        return table
+    return replace(table, frame=table.frame.drop(columns=dropped),
+                   formats={c: f for c, f in table.formats.items() if c not in dropped})

@@ -19,9 +19,10 @@ SCREENSHOTS = OUTPUT_DIR / "screenshots"
 
 
 def documents(built_period) -> dict[str, "Path"]:
-    """The document types to check: the corporate briefing, every directorate briefing, the index."""
+    """The document types to check: the Cabinet paper, its annex, every directorate briefing, the index."""
     root, period = built_period
-    docs = {"briefing": root / period / "briefing.html", "index": root / "index.html"}
+    docs = {"briefing": root / period / "briefing.html", "annex": root / period / "annex.html",
+            "index": root / "index.html"}
     for path in sorted((root / period / "directorates").glob("*.html")):
         docs[f"directorate: {path.stem}"] = path
     return docs
@@ -47,7 +48,7 @@ def test_there_are_directorate_documents(built_period):
     assert len([k for k in docs if k.startswith("directorate")]) >= 6
 
 
-@pytest.mark.parametrize("width", [1280, 320])
+@pytest.mark.parametrize("width", [1280, 390, 320])
 def test_axe_finds_no_violations_and_nothing_is_fetched(browser_context, built_period, width):
     failures = {}
     for name, path in documents(built_period).items():
