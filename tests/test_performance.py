@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from briefing import performance as P
+from briefing.params import Settings
 from briefing.periods import months_elapsed
 from briefing.ratings import (AMBER, GREEN, MONITORING, NOT_REPORTED, RED, STATUSES, add_direction_of_travel,
                               rate_measures)
@@ -84,7 +85,7 @@ def briefing(period: str, compare_to: str | None) -> SimpleNamespace:
     """What the table functions read from a Briefing, for one period of the synthetic council."""
     ratings = HISTORY[HISTORY["period"] == period].reset_index(drop=True)
     return SimpleNamespace(period=period, ratings=ratings, rated_history=HISTORY, register=REGISTER,
-                           run=SimpleNamespace(compare_to=compare_to), directorates=[D1, D2])
+                           run=SimpleNamespace(compare_to=compare_to, settings=Settings()), directorates=[D1, D2])
 
 
 JULY, SEPTEMBER = briefing("2022-07", "2022-06"), briefing("2022-09", "2022-08")

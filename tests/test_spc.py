@@ -11,8 +11,9 @@ from briefing.periods import period_range, shift
 from briefing.spc import (ASSURANCE_INCONSISTENT, ASSURANCE_MET, ASSURANCE_NOT_MET, COMMON_CAUSE, HIGH, LOW,
                           MIN_POINTS, NEAR_LIMITS, OUTSIDE_LIMITS, PROJECTION_COLUMNS, SHIFT, SPC_COLUMNS,
                           SPECIAL_CONCERNING, SPECIAL_IMPROVING, SPECIAL_NEITHER, TOO_FEW_POINTS, TREND, Signal,
-                          assurance, charted_figures, near_limits, outside_limits, project_year_end, shifts,
-                          spc_signals, spc_table, trends, variation, variation_symbol, xmr, year_end_projections)
+                          assurance, baseline_points, charted_figures, near_limits, outside_limits, project_year_end,
+                          shifts, spc_points, spc_signals, spc_table, trends, variation, variation_symbol, xmr,
+                          year_end_projections)
 
 HIGHER, LOWER, MONITORING = "Higher is better", "Lower is better", "Monitoring only"
 # The worked example of docs/ratings.md: a measure of a financial year, April to March.
@@ -149,9 +150,33 @@ def test_missing_values_are_skipped_not_zero():
     assert (chart.mean, chart.mean_moving_range) == (pytest.approx(50), pytest.approx(3))
 
 
-def test_a_baseline_of_no_points_is_refused():
+def test_a_baseline_of_no_points_gives_no_limits_and_fewer_is_refused():
+    chart = xmr(series(WORKED), baseline=0)
+    assert chart.note == TOO_FEW_POINTS and math.isnan(chart.upper_limit) and chart.signals == ()
     with pytest.raises(ValueError):
-        xmr(series(WORKED), baseline=0)
+        xmr(series(WORKED), baseline=-1)
+
+
+@pytest.mark.parametrize("baseline, count", [(None, None), ("", None), (float("nan"), None), (pd.NA, None),
+                                             (5, 5), ("2023-03", 12), ("2023-04", 13), ("2022-03", 0),
+                                             ("2030-01", 13)])
+def test_a_baseline_is_a_count_or_the_period_it_ends(baseline, count):
+    assert baseline_points(series(WORKED + [59]), baseline) == count
+
+
+def test_each_measure_can_have_its_own_baseline_and_the_points_use_the_same():
+    """M1's limits end in March 2023, so April's 59 is outside them; M2's take in every point, so its 59 moves
+    the limits and stays inside; the chart's points carry the limits the table states."""
+    history = pd.concat([make_history("M1", YEAR + ["2023-04"], WORKED + [59]),
+                         make_history("M2", YEAR + ["2023-04"], WORKED + [59])], ignore_index=True)
+    baseline = pd.Series({"M1": "2023-03", "M2": None})
+    table = spc_table(history, baseline=baseline).set_index("measure_id")
+    assert table.loc["M1", ["baseline_points", "rules_this_period"]].tolist() == [12, OUTSIDE_LIMITS]
+    assert table.loc["M2", ["baseline_points", "rules_this_period"]].tolist() == [13, ""]
+    assert table.loc["M1", "upper_limit"] == pytest.approx(57.98)
+    points = spc_points(history, baseline).groupby("measure_id")["upper_limit"].first()
+    assert points.to_dict() == pytest.approx(table["upper_limit"].to_dict())
+    assert spc_signals(history, baseline=baseline)["measure_id"].tolist() == ["M1"]
 
 
 @given(value=st.floats(-1e9, 1e9, allow_nan=False), count=st.integers(MIN_POINTS, 40))

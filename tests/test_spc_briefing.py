@@ -14,6 +14,7 @@ from briefing import performance_tables as T
 from briefing.charts import Chart
 from briefing.document import build_briefing, check_parameters
 from briefing.paths import DATA_DIR
+from briefing.performance import spc_for
 from briefing.periods import label, period_range
 from briefing.ratings import RED
 from briefing.spc import COMMON_CAUSE, OUTSIDE_LIMITS, SHIFT, TOO_FEW_POINTS, spc_table
@@ -281,3 +282,91 @@ def test_a_planted_outlier_and_run_are_found_and_nothing_else_changes(march, pla
     shown = now.frame.set_index(pd.Index(_ids(now)))
     assert shown.loc[OUTLIER, "Rule"] == OUTSIDE_LIMITS and shown.loc[RUN, "Rule"] == SHIFT
     assert f"{len(firing)} measures show a real change this month" in str(T.tables(planted)[0])
+
+
+# A fixed baseline ------------------------------------------------------------------------
+
+def _set_baseline(data, entries: dict[str, object]) -> None:
+    """Type ``entries`` (measure ID → SPC baseline to) into the year's register, adding the column if it lacks it."""
+    path = data / "register" / "2022-23.xlsx"
+    book = load_workbook(path)
+    sheet = book["Measures"]
+    headers = [cell.value for cell in sheet[1]]
+    column = headers.index("SPC baseline to") + 1 if "SPC baseline to" in headers else len(headers) + 1
+    sheet.cell(1, column).value = "SPC baseline to"
+    for row in range(2, sheet.max_row + 1):
+        if sheet.cell(row, 1).value in entries:
+            sheet.cell(row, column).value = entries[sheet.cell(row, 1).value]
+    book.save(path)
+
+
+def test_the_register_and_params_fix_where_a_baseline_ends(tmp_path, march):
+    """OCC07.05's own baseline ends in November 2022 (a date cell); params end every other measure's in
+    December 2022: each measure's limits are those of its points up to then, in the tables and the charts."""
+    import datetime
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    _set_baseline(data, {OUTLIER: datetime.datetime(2022, 11, 1)})
+    (tmp_path / "council.yaml").write_text('spc_baseline_to: "2022-12"\n')
+    b = build_briefing(check_parameters(PERIOD, None, str(data), None, str(tmp_path / "council.yaml")))
+    spc = spc_for(b).set_index("measure_id")
+    history = b.rated_history[b.rated_history["period"] <= PERIOD]
+    polarity = b.register.drop_duplicates("measure_id").set_index("measure_id")["polarity"]
+    for measure, end in [(OUTLIER, "2022-11"), (RUN, "2022-12")]:
+        expected = spc_table(history, polarity=polarity, baseline=end).set_index("measure_id").loc[measure]
+        assert expected["baseline_points"] < expected["points"]
+        pd.testing.assert_series_equal(spc.loc[measure], expected)
+    unchanged = _spc(march)
+    assert (spc["baseline_points"] <= unchanged["baseline_points"]).all()
+    assert (spc["baseline_points"] < unchanged["baseline_points"]).any()
+    items = _items(b.for_directorate("Children's Services"))
+    chart = next(i for i in items if getattr(i, "key", "") == HISTORY_CHART)
+    assert chart.png.startswith(PNG)
+
+
+def test_a_baseline_that_is_no_month_is_an_error_at_its_register_cell(tmp_path):
+    from briefing.params import load_settings
+    from briefing.validation import validate_period
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    _set_baseline(data, {OUTLIER: "last March"})
+    problems = [p for p in validate_period(load_settings(data_dir=str(data)), PERIOD) if "SPC baseline" in p.message]
+    assert [(p.file, p.sheet, p.severity) for p in problems] == [("register/2022-23.xlsx", "Measures", "error")]
+    assert "'last March'" in problems[0].message or "last March" in problems[0].message
+    assert "YYYY-MM" in problems[0].expected
+
+
+def test_each_signal_has_a_sparkline_named_by_its_trend_in_words(march):
+    from bs4 import BeautifulSoup
+
+    from briefing.performance import with_unit
+    from briefing.spreadsheet import excel_value
+    from briefing.spc import spc_points
+    table = _signals(march)
+    assert table.formats["Trend"] == "html"
+    history = march.rated_history[march.rated_history["period"] <= PERIOD]
+    points = spc_points(history)
+    register = march.register.drop_duplicates("measure_id").set_index("measure_id")
+    checked = 0
+    for measure_id, cell in zip(_ids(table), table.frame["Trend"]):
+        svg = BeautifulSoup(cell, "html.parser").svg
+        assert svg["role"] == "img"
+        mine = points[points["measure_id"] == measure_id].sort_values("period")
+        line = svg.find_all("polyline")[-1]["points"].split()
+        assert len(line) == len(mine)                                           # a vertex a month
+        rings = svg.find_all("circle", attrs={"r": "3"})
+        assert len(rings) == (mine["special_cause"] != "").sum() >= 1         # its signal's points ringed
+        if register.loc[measure_id, "cumulative"]:
+            continue
+        actuals = history[(history["measure_id"] == measure_id) & history["actual_value"].notna()] \
+            .sort_values("period")
+        first, last = actuals.iloc[0], actuals.iloc[-1]
+        unit = register.loc[measure_id, "unit"]
+        was, now = with_unit(first["actual_value"], unit), with_unit(last["actual_value"], unit)
+        went = "Rose" if last["actual_value"] > first["actual_value"] else "Fell"
+        assert svg.title.string == (f"Was {now} in both {label(first['period'])} and {label(last['period'])}"
+                                    if was == now else f"{went} from {was} in {label(first['period'])} to {now} in "
+                                    f"{label(last['period'])}")
+        assert excel_value(cell, "html") == svg.title.string                 # what tables.xlsx keeps
+        checked += 1
+    assert checked >= 2

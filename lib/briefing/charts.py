@@ -32,7 +32,7 @@ from .money import format_millions, millions, whole_units
 from .performance import with_unit
 from .periods import label
 from .tables import Table, element_id, format_value
-from .words import listed, plural
+from .words import listed, plural, sentence_case
 
 try:  # the Analysis Function style and palette, when afcharts is installed
     import afcharts
@@ -695,6 +695,52 @@ def measure_history_chart(points: pd.DataFrame, measures: pd.DataFrame, periods:
                  "own scale, from its lowest figure to its highest; a year-to-date measure is shown by its in-month "
                  "figures.",
                  alt, draw, (8.0, round(PANEL_HEIGHT * rows + 0.1, 2)), table, table_key)
+
+
+SPARKLINE = (96, 24)  # pixels: a table cell's line, wide enough for thirteen months
+
+
+def sparklines(points: pd.DataFrame, measures: pd.DataFrame, periods: list[str]) -> pd.Series:
+    """Each measure's figures by month as a sparkline for a table cell, by measure ID: an inline SVG of its line
+    (the latest point dotted, each point of a special-cause pattern ringed) and its target (dashed), on the
+    panels' scale of ``measure_history_chart``, named by a ``<title>`` that says the trend in words (what a
+    screen reader reads, and what tables.xlsx keeps of the cell). A measure with no figures has "no figures".
+
+    ``points`` are ``spc.spc_points`` rows; ``measures`` has ``measure_id``, ``unit`` and ``cumulative``;
+    ``periods`` the months across the line, oldest first."""
+    _check_columns(measures, ["measure_id", "unit", "cumulative"])
+    ordered = points.sort_values(["measure_id", "period"], kind="stable")
+    width, height = SPARKLINE
+    position = {p: i / max(len(periods) - 1, 1) for i, p in enumerate(periods)}
+    shown = {}
+    for row in measures.itertuples():
+        mine = ordered[ordered["measure_id"] == row.measure_id]
+        if mine.empty:
+            shown[row.measure_id] = "no figures"
+            continue
+        # the line and its target on their own scale; the limits are the full chart's
+        figures = np.full((len(mine), 5), np.nan)
+        figures[:, :2] = mine[["value", "target"]].to_numpy(dtype="float64")
+        x = np.array([position[p] for p in mine["period"]], dtype="float64")
+        marks = _panel_marks(x, figures, (mine["special_cause"] != "").to_numpy())
+        words = _history_words(figures[:, 0], mine["period"].to_numpy(), row.unit)
+        name = "in-month figure " if row.cumulative else ""
+
+        def path(xy: np.ndarray) -> str:
+            return " ".join(f"{2 + a * (width - 4):.1f},{height - 2 - b * (height - 4):.1f}" for a, b in xy)
+
+        target = (f'<polyline points="{path(marks["target"])}" fill="none" stroke="{INK}" stroke-width="1" '
+                  'stroke-dasharray="3 2"/>' if len(marks["target"]) else "")
+        rings = "".join(f'<circle cx="{c.split(",")[0]}" cy="{c.split(",")[1]}" r="3" fill="none" '
+                        f'stroke="{AF_COLOURS[3]}" stroke-width="1.2"/>' for c in path(marks["values"][marks["ringed"]]).split())
+        last = path(marks["values"][-1:])
+        shown[row.measure_id] = (
+            f'<svg class="sparkline" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+            f'<title>{html.escape(sentence_case(name + words))}</title>{target}'
+            f'<polyline points="{path(marks["values"])}" fill="none" stroke="{AF_COLOURS[0]}" stroke-width="1.5"/>'
+            f'<circle cx="{last.split(",")[0]}" cy="{last.split(",")[1]}" r="2" fill="{AF_COLOURS[0]}"/>'
+            f'{rings}</svg>')
+    return pd.Series(shown, dtype=object)
 
 
 def _history_table(points: pd.DataFrame, measures: pd.DataFrame, periods: list[str]) -> Table:

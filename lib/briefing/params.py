@@ -27,6 +27,9 @@ class Settings:
     finance_tolerance_pct: float = 2.0
     finance_on_target: str = "overspend"  # or "either way": see ``finance.OnTarget``
     variance_check_m: float = 0.05
+    # The last month of every measure's SPC baseline ("YYYY-MM"), unless the register gives the measure its
+    # own; None: every point available (``spc``).
+    spc_baseline_to: str | None = None
     execution_timeout: int = 600
     # The committee paper (``committee``): the meeting it goes to and when, who reports and whom to contact.
     meeting: str = "Cabinet"
@@ -41,6 +44,7 @@ class Settings:
 
 _FOLDERS = ("data_dir", "output_dir")
 _TOLERANCES = ("amber_tolerance_pct", "finance_tolerance_pct", "variance_check_m")
+_PERIODS = ("compare_to", "spc_baseline_to")
 _TEXTS = ("council", "meeting", "meeting_date", "report_by", "contact")
 
 
@@ -70,9 +74,10 @@ def load_settings(params_file: str | Path | None = None, **overrides) -> Setting
     unknown = sorted(set(values) - known)
     if unknown:
         raise ParamsError(f"unknown parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-    if values.get("compare_to") is not None:
-        values["compare_to"] = str(values["compare_to"])
-        parse_period(values["compare_to"])
+    for key in _PERIODS:
+        if values.get(key) is not None:
+            values[key] = str(values[key])
+            parse_period(values[key])
     for key in _TOLERANCES:
         if values.get(key) is not None:
             values[key] = _tolerance(key, values[key])

@@ -371,17 +371,26 @@ def _polarities(register: pd.DataFrame) -> pd.Series:
     return register.drop_duplicates("measure_id").set_index("measure_id")["polarity"]
 
 
-def measure_spc(history: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
+def spc_baselines(register: pd.DataFrame, baseline_to: str | None = None) -> pd.Series:
+    """The last period of each measure's SPC baseline, by measure ID: the register's SPC baseline to, else
+    ``baseline_to`` (``spc_baseline_to`` in params), else None (every point)."""
+    measures = register.drop_duplicates("measure_id").set_index("measure_id")
+    own = measures["spc_baseline_period"] if "spc_baseline_period" in measures else pd.Series(None, measures.index)
+    return own.astype(object).where(own.notna(), baseline_to)
+
+
+def measure_spc(history: pd.DataFrame, register: pd.DataFrame, baseline_to: str | None = None) -> pd.DataFrame:
     """``spc.spc_table`` of the measures of ``history`` (``spc_history``): one row per measure, its polarity the
     register's (the history's for a measure the register no longer has), its target the charted target of its
-    latest point (a year-to-date measure's in-month share of its target)."""
-    return spc_table(history, polarity=_polarities(register))
+    latest point (a year-to-date measure's in-month share of its target), its limits from its baseline
+    (``spc_baselines``)."""
+    return spc_table(history, polarity=_polarities(register), baseline=spc_baselines(register, baseline_to))
 
 
 def spc_for(b) -> pd.DataFrame:
     """The statistical process control of every measure of briefing ``b`` at its period (``measure_spc`` of its
-    rated history and register): what the Signals table and the narrative show."""
-    return measure_spc(spc_history(b.rated_history, b.period), b.register)
+    rated history and register, with its params' baseline): what the Signals table and the narrative show."""
+    return measure_spc(spc_history(b.rated_history, b.period), b.register, b.run.settings.spc_baseline_to)
 
 
 def measure_projections(history: pd.DataFrame, register: pd.DataFrame, period: str) -> pd.DataFrame:

@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .charts import measure_history_chart, most_red, rag_by_group_chart, rag_by_month_chart
+from .charts import measure_history_chart, most_red, rag_by_group_chart, rag_by_month_chart, sparklines
 from .performance import (NOT_DUE, RED_AMBER_TWICE, SUMMARY_ORDER, change_lists, director_assessments,
                           directorate_measures, exception_counts, exceptions, highlights, improved_and_worse,
                           is_quarter_end, measure_label, measure_projections, measure_spc, not_reported,
                           outlook_summary, priority_grid, quarter_name, quarterly_dashboard, rag_by_group,
-                          rag_summary, red_measures, signals, spc_for, spc_history, spc_summary, status_changes,
-                          status_counts, transition_matrix, with_arrow, with_unit, year_to_date_tracking)
+                          rag_summary, red_measures, signals, spc_baselines, spc_for, spc_history, spc_summary,
+                          status_changes, status_counts, transition_matrix, with_arrow, with_unit,
+                          year_to_date_tracking)
 from .money import percent
 from .periods import financial_year, label, month_name, shift
 from .ratings import GREEN, NOT_REPORTED, RATED, RED, STATUSES
@@ -546,7 +547,8 @@ def signals_table(b, spc: pd.DataFrame | None = None) -> Table:
     found = signals(b.ratings, spc, b.period)
     counts = spc_summary(b.ratings, spc, b.period)
     shown = spc_shown(found, spc, b.period).reindex(found["measure_id"])
-    frame = pd.DataFrame({"Measure": measure_label(found), "Rule": found["spc_rules_this_period"],
+    frame = pd.DataFrame({"Measure": measure_label(found), "Trend": _trends(b, found).tolist(),
+                          "Rule": found["spc_rules_this_period"],
                           "Direction": found["spc_direction"], "Variation": shown["variation"].tolist(),
                           "Assurance": shown["assurance"].tolist(), "Status": found["rag"]})
     n, when = len(found), label(b.period)
@@ -558,8 +560,9 @@ def signals_table(b, spc: pd.DataFrame | None = None) -> Table:
                          "(statistical process control, the NHS Making Data Count rules): "
                          f"{counts['tested']} of the {plural(figured, 'measure')} with a figure for {when} have the "
                          f"{MIN_POINTS} or more points it needs. Direction: whether the change is good or bad news "
-                         f"by the measure's polarity. {SPC_KEY}. Status: the RAG rating ({RULE_WORDS})",
-                 formats={"Status": "rag"}, source=SPC_SOURCE,
+                         f"by the measure's polarity. {SPC_KEY}. Status: the RAG rating ({RULE_WORDS}). Trend: "
+                         f"{TREND_WORDS}",
+                 formats={"Trend": "html", "Status": "rag"}, source=SPC_SOURCE,
                  empty_text=f"{TOO_FEW_FIGURES}." if not counts["tested"] else
                  "No measure's figure this period is part of a special-cause pattern.")
 
@@ -626,6 +629,25 @@ def _projections_shown(b, ratings: pd.DataFrame, history: pd.DataFrame) -> pd.Se
                      index=projected["measure_id"], dtype=object)
 
 
+TREND_WORDS = ("the measure's figures month by month (a year-to-date measure's in-month figures), its target "
+               "dashed, the latest figure dotted and points of a special-cause pattern ringed")
+
+
+def _months(b) -> list[str]:
+    """The months of briefing ``b``'s rated history up to its period, oldest first: the x axis of its trends."""
+    return sorted(b.rated_history.loc[b.rated_history["period"] <= b.period, "period"].unique())
+
+
+def _trends(b, rows: pd.DataFrame) -> pd.Series:
+    """A sparkline (``charts.sparklines``) of each measure of ``rows`` (rated rows), in their order."""
+    measures = rows.drop_duplicates("measure_id")
+    history = spc_history(b.rated_history, b.period, measures["measure_id"])
+    points = spc_points(history, spc_baselines(b.register, b.run.settings.spc_baseline_to))
+    lines = sparklines(points, measures.assign(cumulative=measures["cumulative"].fillna(False).astype(bool)),
+                       _months(b))
+    return rows["measure_id"].map(lines).fillna("no figures")
+
+
 def _history_chart(b, ratings: pd.DataFrame, history: pd.DataFrame, spc: pd.DataFrame, shown: pd.DataFrame,
                    who: str):
     """The directorate's measures due (``ratings``), each as a small chart of its figures by month with its
@@ -633,7 +655,7 @@ def _history_chart(b, ratings: pd.DataFrame, history: pd.DataFrame, spc: pd.Data
     the title says how many show a real change this period. ``history``: their ``performance.spc_history``;
     ``spc``: their ``performance.measure_spc``; ``shown``: their ``spc_shown``."""
     due = ratings.drop_duplicates("measure_id").sort_values("measure_id")
-    periods = sorted(b.rated_history.loc[b.rated_history["period"] <= b.period, "period"].unique())
+    periods = _months(b)
     measures = pd.DataFrame({"measure_id": due["measure_id"], "measure": due["measure"], "unit": due["unit"],
                              "cumulative": due["cumulative"].fillna(False).astype(bool),
                              "symbol": due["measure_id"].map(shown["symbol"]).fillna(""),
@@ -645,7 +667,8 @@ def _history_chart(b, ratings: pd.DataFrame, history: pd.DataFrame, spc: pd.Data
              f"{label(b.period)} needed to tell a real change from chance" if not counts["tested"] else
              f"{who}{found or 'none'} of {plural(n, 'measure')} {'shows' if found < 2 else 'show'} a real change "
              f"in {label(b.period)}")
-    return measure_history_chart(spc_points(history), measures, periods, title)
+    points = spc_points(history, spc_baselines(b.register, b.run.settings.spc_baseline_to))  # as ``spc``'s
+    return measure_history_chart(points, measures, periods, title)
 
 
 def directorate_tables(b, directorate: str) -> list:
@@ -664,7 +687,7 @@ def directorate_tables(b, directorate: str) -> list:
     measures = directorate_measures(ratings)
     n = len(measures)
     history = spc_history(b.rated_history, b.period, measures["measure_id"])
-    spc = measure_spc(history, b.register)
+    spc = measure_spc(history, b.register, b.run.settings.spc_baseline_to)
     shown = spc_shown(ratings, spc, b.period).reindex(measures["measure_id"])
     frame = measures.rename(columns={"measure_id": "Measure ID", "measure": "Measure", "actual": "Actual",
                                      "target_shown": "Target", "rag": "Status", "direction": "Direction",

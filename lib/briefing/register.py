@@ -1,12 +1,13 @@
 """The measure register: what each measure is, who owns it, and how it is rated."""
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import Path
 
 import pandas as pd
 
-from .periods import MONTH_NAMES, financial_year
+from .periods import MONTH_NAMES, financial_year, is_period
 from .problems import Problem, ReturnError
 from .readcache import ReadCache, read_through
 from .workbook import Column, SheetSpec, Workbook, blank, read_sheet
@@ -28,6 +29,7 @@ MEASURES = SheetSpec("Measures", (
     Column("cumulative", "Cumulative", required=False),
     Column("due_months", "Due months", required=False),
     Column("computed_as", "Computed as", required=False),
+    Column("spc_baseline_to", "SPC baseline to", kind="any", required=False),
 ))
 # Words a Due months entry may join its months with ("Jan, May and Sep"), beside commas and spaces.
 _MONTH_JOINERS = {"and", "&"}
@@ -47,7 +49,8 @@ def load_register(data_dir: Path, period: str, problems: list[Problem] | None = 
     ``cumulative`` as a boolean, and ``due_month_numbers``: the months of a
     readable Due months entry, None when it is blank or unreadable, so that
     the frequency's months apply (``ratings.due_months``), with
-    ``due_months_unread``, its first word that is no month ("" if none). Raises ReturnError
+    ``due_months_unread``, its first word that is no month ("" if none), and ``spc_baseline_period``, the SPC
+    baseline to entry as ``YYYY-MM`` (None when blank or unreadable: ``baseline_period``). Raises ReturnError
     when the register cannot be used at all; per-row problems go to
     ``problems``. ``cache``: see ``readcache``. ``read``, if given, is told the register file's size and
     SHA-256 as read (``Workbook.fingerprint``), for the manifest.
@@ -92,7 +95,18 @@ def _read_register(path: Path) -> tuple[pd.DataFrame | None, list[Problem], dict
                                   dtype=object)
     table["computed_block"] = [block for _, block, _ in parsed]
     table["computed_readable"] = [ok for _, _, ok in parsed]
+    table["spc_baseline_period"] = table["spc_baseline_to"].map(baseline_period).astype(object)
+    table["spc_baseline_readable"] = table["spc_baseline_period"].notna() | table["spc_baseline_to"].map(blank)
     return table.reset_index(drop=True), problems, book.fingerprint
+
+
+def baseline_period(value) -> str | None:
+    """An SPC baseline to entry as a ``YYYY-MM`` period: the text ``2023-03`` or a date cell (its month); None
+    for a blank or anything else (``schemas.register_rules`` reports what cannot be read)."""
+    if isinstance(value, (datetime.date, pd.Timestamp)):
+        return f"{value.year:04d}-{value.month:02d}"
+    text = "" if blank(value) else str(value).strip()
+    return text if is_period(text) else None
 
 
 def _canonical(allowed: tuple[str, ...]):

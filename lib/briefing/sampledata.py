@@ -81,7 +81,8 @@ UNIT_DECIMALS = {"%": 1, "number": 0, "days": 1, "£m": 2, "kg": 0, "hectares": 
 
 REGISTER_SHEET = "Measures"
 REGISTER_COLUMNS = ("Measure ID", "Measure", "Priority", "Directorate", "Director", "Frequency",
-                    "Polarity", "Unit", "Target", "Amber tolerance", "Cumulative", "Computed as")
+                    "Polarity", "Unit", "Target", "Amber tolerance", "Cumulative", "Computed as",
+                    "SPC baseline to")
 # The finance measures the briefing works out from the returns (``computed.FIGURES``), not typed.
 COMPUTED_AS = {"OCC11.01": "Council variance %", "OCC11.02": "Savings delivered %",
                "OCC11.03": "Forecast general balances", "OCC11.04": "Directorates on target %",
@@ -618,7 +619,7 @@ class Measure:
         code = self.id.split(".")[0]
         return (self.id, self.name, f"{code}: {priorities[code]}", self.directorate, self.director,
                 self.frequency, self.polarity, self.unit, self.target, self.tolerance,
-                "Y" if self.cumulative else "N", COMPUTED_AS.get(self.id))
+                "Y" if self.cumulative else "N", COMPUTED_AS.get(self.id), None)
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,7 @@ def _safe_name(name) -> bool:
 def register_rules() -> RuleSet:
     """The register's own rules: IDs unique, frequency and polarity known, a target for every rated measure,
     directorate names that can name a file, percentage targets on the 0–100 scale, Due months that name
-    months."""
+    months, an SPC baseline that is a month."""
     return RuleSet("Measures", [
         Rule("register id repeated", "measure_id", lambda s: ~s.str.strip().str.upper().duplicated(keep=False),
              "Measure ID {measure_id} appears more than once", "each Measure ID once"),
@@ -172,6 +172,9 @@ def register_rules() -> RuleSet:
              whole_row=True),
         Rule("computed as unknown", "computed_as", lambda t: t["computed_readable"].astype(bool),
              "Computed as {shown} is not a figure the briefing works out", "{computed_names}", whole_row=True),
+        Rule("spc baseline unknown", "spc_baseline_to", lambda t: t["spc_baseline_readable"].astype(bool),
+             "SPC baseline to {shown} is not a month", "a month written YYYY-MM (2023-03), a date, or blank for "
+             "every point", whole_row=True),
     ])
 
 

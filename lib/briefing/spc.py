@@ -6,7 +6,8 @@ measure. An XmR chart can: the process limits say how far a measure wanders by c
 
 * The points are the non-missing values in period order; a missing month is skipped, not zero.
 * The mean and the mean moving range (the average of |x_i - x_(i-1)|) come from the baseline: every point, or the
-  first N. The process limits are mean ± 2.66 × mean moving range; sigma is mean moving range ÷ 1.128. With fewer
+  points up to a given period (``baseline``: the register's SPC baseline to, else ``spc_baseline_to`` in params),
+  so that a change made after it shows as special cause instead of moving the limits. The process limits are mean ± 2.66 × mean moving range; sigma is mean moving range ÷ 1.128. With fewer
   than ``MIN_POINTS`` (12) baseline points there are no limits and no signals, only ``TOO_FEW_POINTS``.
 * Every point, in the baseline or after it, is tested against the baseline's mean and limits.
 * Values within a billionth of a limit, the mean or each other count as equal to them (float noise, as in the RAG
@@ -157,10 +158,10 @@ def xmr(values: pd.Series, baseline: int | None = None) -> XmR:
 
     ``baseline`` fixes the first N points as the baseline, so that later points are judged against how the
     measure behaved before (a change made after the baseline shows as special cause instead of moving the limits);
-    by default every point is the baseline. Missing values are skipped.
+    by default every point is the baseline (no points: too few for limits). Missing values are skipped.
     """
-    if baseline is not None and baseline < 1:
-        raise ValueError(f"the baseline must be at least one point, not {baseline}")
+    if baseline is not None and baseline < 0:
+        raise ValueError(f"the baseline cannot be fewer than no points, not {baseline}")
     points = pd.to_numeric(values, errors="coerce").astype("float64").dropna()
     base = (points.iloc[:baseline] if baseline is not None else points).to_numpy()
     mean = float(base.mean()) if len(base) else float("nan")
@@ -335,7 +336,27 @@ def _per_measure(given, rows: pd.DataFrame, column: str) -> pd.Series:
     return pd.Series(dict(given) if isinstance(given, Mapping) else given, dtype=object).combine_first(latest)
 
 
-def _charts(history: pd.DataFrame, polarity, target, baseline: int | None):
+Baseline = int | str | Mapping | pd.Series | None
+"""How much of each measure's series is its baseline: None for every point, N for the first N, a ``YYYY-MM`` for
+the points up to and including that period, or a Series or mapping by measure ID of any of these."""
+
+
+def baseline_points(points: pd.Series, baseline) -> int | None:
+    """How many of ``points`` (labelled by period, in order) form the baseline ``baseline`` names: a count as it is,
+    a period as the number of points up to and including it, None (or a blank) for every point."""
+    if isinstance(baseline, str):
+        return int((points.index.astype(str) <= baseline).sum()) if baseline.strip() else None
+    return None if baseline is None or pd.isna(baseline) else int(baseline)
+
+
+def _baseline_of(baseline: Baseline, measure_id: str, points: pd.Series) -> int | None:
+    """``baseline_points`` of one measure: its own entry when ``baseline`` is given per measure."""
+    if isinstance(baseline, (Mapping, pd.Series)):
+        baseline = baseline.get(measure_id)
+    return baseline_points(points, baseline)
+
+
+def _charts(history: pd.DataFrame, polarity, target, baseline: Baseline):
     """Each measure's ID, XmR chart, polarity, target and whether it is cumulative, in order of measure ID."""
     rows = charted_figures(history)
     polarities = _per_measure(polarity, rows, "polarity")
@@ -345,7 +366,7 @@ def _charts(history: pd.DataFrame, polarity, target, baseline: int | None):
     cumulative = rows["cumulative"].fillna(False).astype(bool).groupby(rows["measure_id"], sort=True).any()
     figures = pd.Series(rows["charted_actual"].to_numpy(), index=pd.Index(rows["period"], name="period"))
     for measure_id, points in figures.groupby(rows["measure_id"].to_numpy(), sort=True):
-        chart = xmr(points, baseline)
+        chart = xmr(points, _baseline_of(baseline, measure_id, points))
         yield measure_id, chart, polarities.get(measure_id), targets.get(measure_id), bool(cumulative[measure_id])
 
 
@@ -355,11 +376,11 @@ SPC_COLUMNS = ["measure_id", "charted", "points", "baseline_points", "first_peri
 
 
 def spc_table(history: pd.DataFrame, polarity: pd.Series | Mapping | None = None,
-              target: pd.Series | Mapping | None = None, baseline: int | None = None) -> pd.DataFrame:
+              target: pd.Series | Mapping | None = None, baseline: Baseline = None) -> pd.DataFrame:
     """One row per measure of a rated history (``Briefing.rated_history``): its XmR chart summarised.
 
     ``polarity`` and ``target`` (by measure ID) default to the history's ``polarity`` and to the charted target of
-    the measure's latest point (``charted_figures``); ``baseline`` is as for ``xmr``. Columns: ``measure_id``,
+    the measure's latest point (``charted_figures``); ``baseline`` (``Baseline``) is every point unless given. Columns: ``measure_id``,
     ``charted`` (what is charted), ``points``, ``baseline_points``, ``first_period``, ``last_period`` (the latest
     point), ``mean``, ``lower_limit``, ``upper_limit``, ``target``, ``variation`` and ``variation_symbol``,
     ``assurance`` and ``assurance_symbol``, ``rules_this_period`` (the rules firing at the latest point,
@@ -389,7 +410,7 @@ def spc_table(history: pd.DataFrame, polarity: pd.Series | Mapping | None = None
 
 
 def spc_signals(history: pd.DataFrame, polarity: pd.Series | Mapping | None = None,
-                baseline: int | None = None) -> pd.DataFrame:
+                baseline: Baseline = None) -> pd.DataFrame:
     """Every special-cause signal of every measure of a rated history, one row each: ``measure_id``, ``rule``,
     ``side`` (high or low), ``first_period``, ``last_period``, ``periods`` (a tuple), ``direction`` and
     ``this_period`` (whether the measure's latest point is part of it). Arguments as for ``spc_table``."""
@@ -405,7 +426,7 @@ def spc_signals(history: pd.DataFrame, polarity: pd.Series | Mapping | None = No
 POINT_COLUMNS = ["measure_id", "period", "value", "target", "mean", "lower_limit", "upper_limit", "special_cause"]
 
 
-def spc_points(history: pd.DataFrame, baseline: int | None = None) -> pd.DataFrame:
+def spc_points(history: pd.DataFrame, baseline: Baseline = None) -> pd.DataFrame:
     """Every point of every measure's XmR chart, one row each, for drawing it: ``measure_id``, ``period``,
     ``value`` (the charted figure, ``charted_figures``), ``target`` (the charted target at that point), the
     baseline's ``mean`` and process limits (NaN without enough points), and ``special_cause`` (the rules whose
@@ -414,8 +435,8 @@ def spc_points(history: pd.DataFrame, baseline: int | None = None) -> pd.DataFra
     rows = rows[rows["charted_actual"].notna()]
     values = pd.Series(rows["charted_actual"].to_numpy(dtype="float64"), index=rows["period"].to_numpy())
     statistics, causes = [], []
-    for _, points in values.groupby(rows["measure_id"].to_numpy(), sort=True):
-        chart = xmr(points, baseline)
+    for measure_id, points in values.groupby(rows["measure_id"].to_numpy(), sort=True):
+        chart = xmr(points, _baseline_of(baseline, measure_id, points))
         statistics += [(chart.mean, chart.lower_limit, chart.upper_limit)] * len(points)
         causes += chart.special_causes()
     mean, lower, upper = (np.array([s[i] for s in statistics], dtype="float64") for i in range(3))

@@ -13,3 +13,9 @@ def listed(words: list[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``: the words as a sentence lists them (blank for none)."""
     words = list(words)
     return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
+
+
+def sentence_case(text: str) -> str:
+    """``text`` with its first letter a capital and the rest as written ("rose from 2 in March" → "Rose from 2 in
+    March"; ``str.capitalize`` would lower "March")."""
+    return text[:1].upper() + text[1:]
