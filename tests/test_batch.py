@@ -179,6 +179,34 @@ def test_briefing_run_prints_what_it_built_and_exits_zero(tmp_path, capfd):
     assert "Kernel is running over TCP" not in printed.err
     assert (tmp_path / "2022-07" / "briefing.html").is_file()
     assert not (tmp_path / "2022-07" / "directorates").exists()
+    assert "Data quality" not in printed.err                 # the bundled returns have nothing to say
+
+
+def test_a_run_over_broken_returns_says_so_once_per_period(tmp_path, capfd):
+    """The documents are built, and the command says how many problems each period's returns have and where the
+    briefing shows them, so a run over broken returns does not read like a clean one."""
+    from broken_returns import ADULTS, copy_data, remove_file
+    data = copy_data(tmp_path / "data")
+    remove_file(ADULTS)(data)
+    code = cli.main(["run", "2022-07", "--only", "corporate", "--data-dir", str(data), "--output-dir",
+                     str(tmp_path / "out"), "--no-progress"])
+    assert code == 0
+    said = [line for line in capfd.readouterr().err.splitlines() if "Data quality" in line]
+    assert said == ["2022-07: 1 error in Adult Services.xlsx; the briefing shows them under Data quality in its "
+                    "annex (`briefing validate 2022-07` lists them)"]
+
+
+def test_returns_said_counts_every_problem_folded_or_not():
+    from briefing.problems import ERROR, WARNING, Problem
+    found = {"2022-07": [Problem(ERROR, "A.xlsx", "Finance", "B2", "x", more=2),
+                         Problem(WARNING, "B.xlsx", "Performance", "C3", "y")],
+             "2022-08": [], "2022-09": [Problem(ERROR, f"{n}.xlsx", None, None, "z") for n in "CDEF"]}
+    assert cli.returns_said(found, {"2022-07", "2022-08", "2022-09"}) == [
+        "2022-07: 3 errors and 1 warning in A.xlsx and B.xlsx; the briefing shows them under Data quality in its "
+        "annex (`briefing validate 2022-07` lists them)",
+        "2022-09: 4 errors in 4 files; the briefing shows them under Data quality in its annex (`briefing "
+        "validate 2022-09` lists them)"]
+    assert cli.returns_said(found, {"2022-08"}) == []                     # only periods built are spoken of
 
 
 @pytest.fixture(scope="module")

@@ -65,10 +65,19 @@ def test_funding_check_is_to_the_penny_and_missing_returns_are_named():
     b = briefing_of({"2022-07": july(funding=short, finance_by={"Alpha": JULY_FINANCE["Alpha"]},
                                      invalid={"Beta": "no return from Beta for 2022-07"})})
     table = b.checks.set_index("check")
-    assert table.loc["Usable return for the period: Beta", "result"] == checks.FAILED
-    assert "no return from Beta" in table.loc["Usable return for the period: Beta", "where"]
+    assert table.loc["Complete return for the period, every sheet used: Beta", "result"] == checks.FAILED
+    assert "no return from Beta" in table.loc["Complete return for the period, every sheet used: Beta", "where"]
     funding = table.loc[table.index.str.startswith("Net operating budget equals funding")].iloc[0]
-    assert funding["result"] == checks.FAILED      # the net operating budget is blank without Beta
+    # the net operating budget is blank without Beta: the check cannot be made, which is not a failure
+    assert funding["result"] == checks.NOT_CHECKED and pd.isna(funding["figure"])
+    assert b.checks["result"].tolist() == sorted(b.checks["result"], key=checks.RESULT_ORDER.index)
+    summary, flagged = finance_tables.check_tables(b)
+    failed, unmade = (int(b.checks["result"].eq(r).sum()) for r in (checks.FAILED, checks.NOT_CHECKED))
+    assert unmade >= 1 and summary.title == (f"{failed} of {len(b.checks)} finance checks failed; {unmade} could "
+                                             "not be made, a figure they need not being available")
+    totals = summary.frame[["Lines checked", "Passed", "Failed", "Not checked"]].sum()
+    assert totals["Lines checked"] == totals["Passed"] + totals["Failed"] + totals["Not checked"] == len(b.checks)
+    assert sorted(flagged.frame["Result"]) == sorted(["Failed"] * failed + ["Not checked"] * unmade)
     b = briefing_of({"2022-07": july(funding=short)})
     table = b.checks.set_index("check")
     funding = table.loc[table.index.str.startswith("Net operating budget equals funding")].iloc[0]
@@ -139,7 +148,7 @@ def test_a_missing_return_is_named_and_the_section_still_builds(data_copy):
     (data_copy / "returns" / PERIOD / "Public Health.xlsx").unlink()
     b = build_briefing(check_parameters(PERIOD, data_dir=str(data_copy)))
     table = b.checks.set_index("check")
-    assert table.loc["Usable return for the period: Public Health", "result"] == checks.FAILED
+    assert table.loc["Complete return for the period, every sheet used: Public Health", "result"] == checks.FAILED
     position = finance.directorate_position(b.current, b.comparison, b.directorates).set_index("directorate")
     assert pd.isna(position.loc["Public Health", "variance"])
     assert pd.isna(position.loc[finance.TOTAL_DIRECTORATES, "variance"])

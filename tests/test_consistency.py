@@ -17,7 +17,7 @@ from briefing.performance import with_unit
 from briefing.returns import available_periods
 from briefing.tables import ROUNDING_NOTE, Narrative, Table, format_value, rounding_differences, to_html
 from briefing.paths import DATA_DIR
-from broken_returns import HEALTH, PERIOD, copy_data, remove_file
+from broken_returns import ADULTS, HEALTH, PERIOD, copy_data, remove_file
 
 YEAR = available_periods(DATA_DIR)
 FIGURE = re.compile(r"\d[\d,]*\.\d+")  # an amount or per cent as shown, one decimal or more
@@ -174,3 +174,27 @@ def test_measures_show_their_unit_and_captions_speak_words_not_settings(july):
         assert not re.search(r"\b[a-z]+_[a-z_]+\b", table.caption), (table.key, table.caption)
     assessments = tables["Director assessments"]
     assert "Green meets or exceeds the target" in assessments.title + assessments.caption
+
+
+def test_red_measures_are_compared_like_for_like_when_a_return_is_missing(tmp_path, july):
+    """Adult Services' return removed: its Red measures of June are not counted as an improvement; the headline
+    and the narrative compare the same measures in both months and say how many they leave out."""
+    from briefing.performance import not_available, red_change
+    from briefing.ratings import RED
+    data = copy_data(tmp_path / "data")
+    remove_file(ADULTS)(data)
+    b = build_briefing(check_parameters(PERIOD, data_dir=str(data)))
+    june = july.rated_history[july.rated_history["period"] == july.run.compare_to]
+    gone = set(b.ratings.loc[not_available(b.ratings), "measure_id"])
+    # its measures, and the council-wide ones worked out from every finance return
+    assert gone >= set(july.ratings.loc[july.ratings["directorate"] == "Adult Services", "measure_id"])
+    red_then = int(((june["rag"] == RED) & ~june["measure_id"].isin(gone)).sum())
+    red_now = int((b.ratings["rag"] == RED).sum())
+    assert int(((june["rag"] == RED) & june["measure_id"].isin(gone)).sum()) >= 1   # Adult Services had Red in June
+    assert red_change(b.ratings, june) == (red_now, red_then, len(gone))
+    headline = next(h for h in b.headlines() if h.startswith(f"{red_now} Red"))
+    assert f"like for like ({red_now} against {red_then}, leaving out {len(gone)} measures" in headline
+    narrative = str(next(i for i in b.section("performance").items if isinstance(i, Narrative)))
+    assert f"(like for like: {len(gone)} measures not available in one of the months left out)" in narrative
+    assert red_change(july.ratings, june)[2] == 0                     # with every return, nothing is left out
+    assert "like for like" not in " ".join(july.headlines())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -153,6 +154,21 @@ def test_impossible_tolerances_in_a_params_file_are_refused(here):
     write_params(here / "nan.yaml", "amber_tolerance_pct: .nan\n")
     with pytest.raises(ParamsError, match="^amber_tolerance_pct must be"):
         load_settings("nan.yaml")
+
+
+@pytest.mark.parametrize("text, said", [
+    ('council: "Barsetshire County Council\n', "line 2"),            # a quote never closed
+    ("council: Barset\n\tamber_tolerance_pct: 5\n", "line 2"),     # a tab where spaces indent
+    ("amber_tolerence_pct: 5\n", "unknown parameter(s) amber_tolerence_pct"),
+])
+def test_a_broken_params_file_is_refused_naming_it_in_one_line(here, capsys, text, said):
+    write_params(here / "council.yaml", text)
+    with pytest.raises(ParamsError, match=re.escape(str(here / "council.yaml"))) as refused:
+        load_settings("council.yaml")
+    assert said in str(refused.value)
+    assert cli.main(["validate", PERIOD, "--params", "council.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
 def test_sensible_tolerances_and_timeouts_are_kept():

@@ -84,3 +84,5 @@ def test_papermill_as_its_users_run_it_writes_the_periods_set_as_the_command_doe
     manifest = json.loads((mine / "manifest.json").read_text())
     assert manifest["outputs"] == json.loads((theirs / "manifest.json").read_text())["outputs"]
     assert sorted(manifest["outputs"]) == names
+    assert "output_dir" not in manifest["parameters"]      # where the set is, not the params' default folder
+    assert manifest["parameters"] == json.loads((theirs / "manifest.json").read_text())["parameters"]

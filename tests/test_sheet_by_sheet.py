@@ -59,7 +59,7 @@ def test_without_a_finance_sheet_the_measures_are_kept_and_only_the_finance_is_n
     assert "Returns used in part:</strong> Adult Services (Finance sheet: sheet &#x27;Finance&#x27; is missing)" \
         in header
     assert "Returns missing or invalid" not in header
-    check = b.checks.set_index("check").loc[f"Usable return for the period: {WHO}"]
+    check = b.checks.set_index("check").loc[f"Complete return for the period, every sheet used: {WHO}"]
     assert check["result"] == "Failed" and "Finance sheet" in check["where"]
     own = b.for_directorate(WHO).header().text
     assert "Returns used in part" in own

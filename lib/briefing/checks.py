@@ -15,13 +15,17 @@ from .money import pence_from_millions
 from .returns import CORPORATE, PeriodReturns
 from .workbook import cells_refs
 
-PASSED, FAILED = "Passed", "Failed"
+PASSED, FAILED, NOT_CHECKED = "Passed", "Failed", "Not checked"
+RESULT_ORDER = (FAILED, NOT_CHECKED, PASSED)  # how the checks are listed: what needs looking at first
 
 
-def _check(check: str, passed: bool, figure=pd.NA, expected=pd.NA, where: str = "") -> dict:
+def _check(check: str, passed: bool, figure=pd.NA, expected=pd.NA, where: str = "", compares: bool = False) -> dict:
+    """One line checked. A check that ``compares`` two figures is "Not checked" when either is not available
+    (a return not used): it could not be made, which is not the same as finding the figures disagree."""
     difference = pd.NA if pd.isna(figure) or pd.isna(expected) else int(figure) - int(expected)
-    return {"check": check, "result": PASSED if passed else FAILED, "figure": figure, "expected": expected,
-            "difference": difference, "where": where}
+    result = PASSED if passed else NOT_CHECKED if compares and pd.isna(difference) else FAILED
+    return {"check": check, "result": result, "figure": figure, "expected": expected, "difference": difference,
+            "where": where}
 
 
 CHECK_COLUMNS = ["check", "result", "figure", "expected", "difference", "where"]
@@ -83,7 +87,7 @@ def service_area_checks(position: pd.DataFrame, detail: pd.DataFrame) -> list[di
                 and int(shown) == added
             where = subtotal["source"].iloc[0] if len(subtotal) else ""
             out.append(_check(f"Service areas add up to the directorate {name}: {directorate}", passed,
-                              used, added, where))
+                              used, added, where, compares=True))
     return out
 
 
@@ -94,19 +98,21 @@ def funding_check(council: pd.DataFrame, funding: pd.DataFrame) -> dict:
     expected = pd.NA if pd.isna(total) else -int(total)
     passed = pd.notna(nob) and pd.notna(expected) and int(nob) == expected
     return _check("Net operating budget equals funding (business rates and council tax), to the penny", passed,
-                  nob, expected, range_source(funding) if not funding.empty else f"{CORPORATE}.xlsx!Funding")
+                  nob, expected, range_source(funding) if not funding.empty else f"{CORPORATE}.xlsx!Funding",
+                  compares=True)
 
 
 def return_checks(current: PeriodReturns, directorates: list[str]) -> list[dict]:
     """Every directorate (and the corporate return) has a return for the period whose every sheet was used."""
     why = {**current.invalid, **current.sheets_not_used()}
-    return [_check(f"Usable return for the period: {who}", who not in why,
+    return [_check(f"Complete return for the period, every sheet used: {who}", who not in why,
                    where=f"{who}.xlsx" + (f": {why[who]}" if who in why else ""))
             for who in [*directorates, CORPORATE]]
 
 
 def checks(current: PeriodReturns, figures: FinancePosition, tolerance_m: float) -> pd.DataFrame:
-    """Every arithmetic and completeness check on this period's finance returns, failures first.
+    """Every arithmetic and completeness check on this period's finance returns: failures first, then those
+    that could not be made, then those passed (``RESULT_ORDER``).
 
     ``figures`` is the period's position (``finance.finance_position``) worked out from ``current``;
     ``tolerance_m`` is how far, in £m, a stated variance may be from forecast − budget.
@@ -118,17 +124,20 @@ def checks(current: PeriodReturns, figures: FinancePosition, tolerance_m: float)
              _check_frame(service_area_checks(figures.position, figures.service_areas)),
              _check_frame([funding_check(figures.council, current.funding)])]
     table = pd.concat([part for part in parts if len(part)], ignore_index=True)  # the first always has rows
-    return table.sort_values("result", key=lambda result: result != FAILED, kind="stable").reset_index(drop=True)
+    return table.sort_values("result", key=lambda result: result.map(RESULT_ORDER.index),
+                             kind="stable").reset_index(drop=True)
 
 
 def check_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """How many lines each kind of check looked at, and how many passed and failed.
+    """How many lines each kind of check looked at, and how many passed, failed and could not be checked.
 
     The kind is the check's text before its colon ("Stated variance equals
-    forecast minus budget (within £0.05m)", "Usable return for the period", ...).
+    forecast minus budget (within £0.05m)", "Complete return for the period, every sheet used", ...).
     """
     summary = table.assign(kind=table["check"].str.partition(":")[0],
                            passed=table["result"].eq(PASSED).astype(int),
-                           failed=table["result"].eq(FAILED).astype(int)) \
-        .groupby("kind", sort=False)[["passed", "failed"]].sum().reset_index()
-    return summary.assign(checked=summary["passed"] + summary["failed"])[["kind", "checked", "passed", "failed"]]
+                           failed=table["result"].eq(FAILED).astype(int),
+                           not_checked=table["result"].eq(NOT_CHECKED).astype(int)) \
+        .groupby("kind", sort=False)[["passed", "failed", "not_checked"]].sum().reset_index()
+    return summary.assign(checked=summary["passed"] + summary["failed"] + summary["not_checked"])[
+        ["kind", "checked", "passed", "failed", "not_checked"]]

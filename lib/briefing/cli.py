@@ -16,7 +16,7 @@ from pathlib import Path
 from .paths import NOTEBOOKS_DIR, safe_child
 from .periods import PeriodError, check_comparison, period_range
 from .params import ParamsError, Settings, absolute_path, load_settings
-from .words import plural
+from .words import listed, plural
 
 
 def plan_period(period: str, settings: Settings, params_file: str | None, compare_to: str | None,
@@ -104,12 +104,13 @@ def cmd_run(args) -> int:
                                                                  settings.output_dir, corporate_only)]
 
     workers = min(args.jobs or os.cpu_count() or 1, documents_at_most(settings, periods, corporate_only))
+    found: dict[str, list] = {}  # each period's problems in its returns, as its documents show them
     started = time.perf_counter()
     try:
         with period_locks([safe_child(settings.output_dir, period) for period in periods]), _sigterm_stops():
             results = run_jobs(plan, workers=workers, fresh_kernel=args.fresh_kernel, fail_fast=args.fail_fast,
                                progress=not args.no_progress and sys.stderr.isatty(),
-                               prepare=_preparer(params_file, str(settings.data_dir), args.compare_to))
+                               prepare=_preparer(params_file, str(settings.data_dir), args.compare_to, found))
     except FolderBusy as err:
         print(f"briefing: {err}", file=sys.stderr)
         return 2
@@ -131,9 +132,34 @@ def cmd_run(args) -> int:
     for error, names in _by_error(failed).items():
         print(f"FAILED {names[0]}" + (f" and {plural(len(names) - 1, 'other document')}" if len(names) > 1 else "")
               + f": {error}", file=sys.stderr)
+    built = {r.job.period for r in results if r.ok}
+    if built - set(found):  # a period of one document is built by its notebook alone: its returns checked here
+        from .validation import validate_period
+        found.update({period: validate_period(settings, period) for period in built - set(found)})
+    for line in returns_said(found, built):
+        print(line, file=sys.stderr)
     print(f"{len(results) - len(failed)} built, {len(failed)} failed, in {elapsed:.1f} s "
           f"({plural(len(periods), 'period')})")
     return 1 if failed or refused else 0
+
+
+def returns_said(found: dict[str, list], built: set[str]) -> list[str]:
+    """A line for each period built whose returns have problems: how many errors and warnings, in which returns,
+    and where the briefing shows them, so that a run over broken returns does not look like a clean one."""
+    from .problems import ERROR
+
+    lines = []
+    for period in sorted(p for p in found if p in built and found[p]):
+        problems = found[period]
+        errors = sum(p.count for p in problems if p.severity == ERROR)
+        files = list(dict.fromkeys(p.file for p in problems))
+        warnings = sum(p.count for p in problems) - errors
+        counts = [plural(n, kind) for n, kind in ((errors, "error"), (warnings, "warning")) if n]
+        where = listed(files) if len(files) <= 3 else plural(len(files), "file")
+        lines.append(f"{period}: {listed(counts)} in {where}; the "
+                     f"briefing shows them under Data quality in its annex (`briefing validate {period}` lists "
+                     "them)")
+    return lines
 
 
 def documents_at_most(settings: Settings, periods: list[str], corporate_only: bool) -> int:
@@ -243,9 +269,10 @@ def _unwritable(folder: Path) -> str | None:
         return err.strerror or str(err)
 
 
-def _preparer(params_file: str | None, data_dir: str, compare_to: str | None):
+def _preparer(params_file: str | None, data_dir: str, compare_to: str | None, found: dict | None = None):
     """``prepare(period, folder)`` for ``batch.run_jobs``: each period's briefing built once for its documents,
-    with the notebooks' own parameters, every return read once for the whole run (``readcache``)."""
+    with the notebooks' own parameters, every return read once for the whole run (``readcache``). ``found``,
+    if given, gets each period's problems in its returns (``returns_said``)."""
     from .readcache import ReadCache
 
     cache = ReadCache()
@@ -255,7 +282,8 @@ def _preparer(params_file: str | None, data_dir: str, compare_to: str | None):
 
         try:
             run = check_parameters(period, compare_to, data_dir, None, params_file)
-            return prepare_briefing(run, folder / f"{period}.pickle", cache)
+            return prepare_briefing(run, folder / f"{period}.pickle", cache,
+                                    None if found is None else found.setdefault(period, []))
         except Exception:  # noqa: BLE001 - each notebook then builds the period itself, and says what is wrong
             return None
         finally:

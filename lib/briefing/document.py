@@ -219,7 +219,9 @@ class Briefing:
 
         inputs = [p for r in self.returns.values() for p in r.files]
         inputs += sorted({register_path(self.run.data_dir, p) for p in self.returns})
-        parameters = {**self.run.settings.as_dict(), "period": self.period, "compare_to": self.run.compare_to}
+        # every parameter but the output folder: the manifest is in it, and a copy of the set moves with it
+        parameters = {**{k: v for k, v in self.run.settings.as_dict().items() if k != "output_dir"},
+                      "period": self.period, "compare_to": self.run.compare_to}
         documents = self.documents()
         names = [*documents, "tables.xlsx", "manifest.json"]
         manifest = build_manifest([p for p in inputs if Path(p).exists() or p in self.read], self.run.data_dir,
@@ -396,10 +398,12 @@ def rag_headlines(ratings: pd.DataFrame, compared: pd.DataFrame | None, period: 
     red = statuses[RED]
     line = f"{red} Red"
     if compared is not None:
-        before = int(performance.rag_summary(compared).set_index("status")["measures"][RED])
-        change = red - before
+        now, before, left_out = performance.red_change(ratings, compared)
+        change = now - before
         line += (f", the same as in {label(compare_to)}" if change == 0 else
-                 f", {'up' if change > 0 else 'down'} {abs(change)} on {label(compare_to)} ({before})")
+                 f", {'up' if change > 0 else 'down'} {abs(change)} on {label(compare_to)}")
+        line += (f" like for like ({now} against {before}, leaving out {plural(left_out, 'measure')} not available "
+                 "in one of the months)" if left_out else f" ({before})" if change else "")
     items.append(line)
     return items
 
@@ -539,12 +543,16 @@ def load_period(period: str, compare_to: str | None = None, data_dir: str | None
     return build_briefing(check_parameters(period, compare_to, data_dir, None, params_file))
 
 
-def prepare_briefing(run: Run, path: Path, cache: ReadCache | None = None) -> Path:
+def prepare_briefing(run: Run, path: Path, cache: ReadCache | None = None,
+                     problems: list[Problem] | None = None) -> Path:
     """Build the period's briefing, work out what every document of the period shows (the ratings and the
     finance position: the checks only the corporate briefing shows, and works out itself), and save it to
     ``path`` for the period's notebooks to load (their ``prepared`` parameter): the batch's way of
-    computing a period once for all its documents."""
+    computing a period once for all its documents. ``problems``, if given, is told the problems its returns
+    have (what the annex's Data quality shows), for the command to say."""
     briefing = build_briefing(run, cache=cache)
+    if problems is not None:
+        problems.extend(briefing.problems)
     for shared in ("rated_history", "finance"):
         getattr(briefing, shared)
     shown = {run.period, briefing.run.compare_to}

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import charts
-from .checks import FAILED, check_summary
+from .checks import FAILED, NOT_CHECKED, PASSED, check_summary
 from .finance import NET_OPERATING_BUDGET, OnTarget, savings_lines
 from .finance_narrative import narrative, spend_kind
 from .money import format_millions, pct_text, percent
@@ -395,23 +395,28 @@ def check_tables(b) -> list[Table]:
     Every line checked, passed or not, is in tables.xlsx (``all_checks_table``).
     """
     table = b.checks
-    failed = int((table["result"] == FAILED).sum())
-    title = f"All {len(table)} finance checks passed" if not failed else \
-        f"{failed} of {len(table)} finance checks failed"
+    failed, unmade = int((table["result"] == FAILED).sum()), int((table["result"] == NOT_CHECKED).sum())
+    title = (f"All {len(table)} finance checks passed" if not failed and not unmade else
+             f"{failed} of {len(table)} finance checks failed" if failed else "No finance check failed")
+    if unmade:
+        title += f"; {unmade} could not be made, a figure they need not being available"
     summary = check_summary(table).rename(columns={"kind": "Check", "checked": "Lines checked",
-                                                   "passed": "Passed", "failed": "Failed"})
-    flagged = table[table["result"] == FAILED]
-    lines_flagged = f"{plural(failed, 'line')} flagged for the finance team to check" if failed else \
+                                                   "passed": "Passed", "failed": "Failed",
+                                                   "not_checked": "Not checked"})
+    flagged = table[table["result"] != PASSED]
+    lines_flagged = f"{plural(len(flagged), 'line')} flagged for the finance team to check" if len(flagged) else \
         "No line was flagged"
     return [Table("Checks", title, summary,
                   caption="Checks on this period's finance returns: stated variances against forecast less "
                           "budget; service areas against the directorate figures; the net operating budget "
-                          "against funding; a usable return from every directorate. Every line checked is in "
+                          "against funding; a complete return from every directorate. Not checked: a check that "
+                          "needs a figure not available (a return or sheet not used). Every line checked is in "
                           "the Excel tables, sheet 'All checks'.",
-                  formats={"Lines checked": "int", "Passed": "int", "Failed": "int"},
+                  formats={"Lines checked": "int", "Passed": "int", "Failed": "int", "Not checked": "int"},
                   source="directorate returns, Finance sheets; Corporate return"),
             Table("Flagged checks", lines_flagged, _checks_frame(flagged),
-                  caption="Checks that failed, with the figures and the cells they came from. " + CHECKS_CAPTION,
+                  caption="Checks that failed or could not be made, with the figures and the cells they came "
+                          "from. " + CHECKS_CAPTION,
                   source="directorate returns, Finance sheets; Corporate return",
                   empty_text="No line was flagged: every check passed.")]
 
@@ -420,7 +425,8 @@ def all_checks_table(b) -> Table:
     """Every line checked, failures first, for tables.xlsx: the full audit trail of the checks section."""
     table = b.checks
     return Table("All checks", f"{len(table)} finance checks, failures first", _checks_frame(table),
-                 caption="Every finance check on this period's returns, failures first. " + CHECKS_CAPTION,
+                 caption="Every finance check on this period's returns, failures first, then those not made. "
+                         + CHECKS_CAPTION,
                  source="directorate returns, Finance sheets; Corporate return")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
-import sys
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -59,7 +58,8 @@ def lock_file(path: Path | None = None) -> dict | None:
 
 def build_manifest(inputs: list[Path], data_dir: Path, parameters: dict, outputs: list[str],
                    read: Mapping[Path, dict] | None = None) -> dict:
-    """The manifest as a dict: inputs relative to the data folder, parameters, versions, lock file, outputs.
+    """The manifest as a dict: inputs relative to the data folder, parameters, versions, lock file, outputs (the
+    files written with it, as one set; a run's directorate briefings are beside them).
 
     An input's size and SHA-256 are those of the content that was read (``read``: path → ``{"bytes",
     "sha256"}``, as ``Workbook.fingerprint`` took them), so a return edited while the run went on is not
@@ -83,7 +83,6 @@ def build_manifest(inputs: list[Path], data_dir: Path, parameters: dict, outputs
         "outputs": outputs,
         "software": package_versions(),
         "lock_file": lock_file(),
-        "command": " ".join(sys.argv[:1]),
     }
 
 

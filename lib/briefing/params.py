@@ -70,10 +70,7 @@ def load_settings(params_file: str | Path | None = None, **overrides) -> Setting
     for source in [DEFAULT_PARAMS] + ([absolute_path(params_file)] if params_file is not None else []):
         values.update(_read_params_file(source))
     values.update(_absolute_folders({k: v for k, v in overrides.items() if v is not None}, Path.cwd()))
-    known = {f.name for f in fields(Settings)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ParamsError(f"unknown parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    _refuse_unknown(values)
     for key in _PERIODS:
         if values.get(key) is not None:
             values[key] = str(values[key])
@@ -95,10 +92,27 @@ def _read_params_file(source: Path) -> dict:
     """The ``key: value`` lines of one parameter file, its folders made absolute from the file's folder."""
     if not source.is_file():
         raise ParamsError(f"parameter file {source} does not exist")
-    loaded = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    try:
+        loaded = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError:
+        raise ParamsError(f"parameter file {source} is not text (UTF-8): expected 'key: value' lines") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        raise ParamsError(f"parameter file {source}{where}: {getattr(error, 'problem', None) or error} (expected "
+                          "'key: value' lines; quote text with a colon or #, indent with spaces)") from None
     if not isinstance(loaded, dict):
         raise ParamsError(f"{source}: expected 'key: value' lines")
+    _refuse_unknown(loaded, f"{source}: ")
     return _absolute_folders(loaded, source.parent)
+
+
+def _refuse_unknown(values: dict, where: str = "") -> None:
+    """Refuse a key that is no parameter, so that a typo in a council's file is caught, not ignored."""
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(map(str, values)) - known)
+    if unknown:
+        raise ParamsError(f"{where}unknown parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
 
 
 def _absolute_folders(values: dict, base: Path) -> dict:

@@ -117,6 +117,27 @@ def rag_summary(ratings: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+NOT_AVAILABLE = "not available — "  # how a Not reported reason starts when the figure could not be read
+
+
+def not_available(ratings: pd.DataFrame) -> pd.Series:
+    """Whether each rated row's figure could not be read (its return, sheet or computed figure not used), as
+    against a measure its director did not report."""
+    return ratings["not_reported_reason"].fillna("").astype(str).str.startswith(NOT_AVAILABLE)
+
+
+def red_change(ratings: pd.DataFrame, before: pd.DataFrame) -> tuple[int, int, int]:
+    """Red measures now and in the period compared with (``before``: its rated rows), like for like, and how
+    many measures that leaves out: a measure whose figure is not available in either period counts in neither,
+    so a directorate whose return could not be used does not read as fewer Red measures. What every sentence
+    comparing the Red count says."""
+    left_out = set(ratings.loc[not_available(ratings), "measure_id"]) | set(before.loc[not_available(before),
+                                                                                         "measure_id"])
+    now = ratings[~ratings["measure_id"].isin(left_out)]
+    then = before[~before["measure_id"].isin(left_out)]
+    return int((now["rag"] == RED).sum()), int((then["rag"] == RED).sum()), len(left_out)
+
+
 def rag_by_group(ratings: pd.DataFrame, group: str) -> pd.DataFrame:
     """Measures by status for each priority or directorate, in the order they first appear, and a total row.
 

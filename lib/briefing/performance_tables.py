@@ -20,13 +20,13 @@ import numpy as np
 import pandas as pd
 
 from .charts import measure_history_chart, most_red, rag_by_group_chart, rag_by_month_chart, sparklines
-from .performance import (NOT_DUE, RED_AMBER_TWICE, SUMMARY_ORDER, change_lists, director_assessments,
-                          directorate_measures, exception_counts, exceptions, highlights, improved_and_worse,
-                          is_quarter_end, measure_label, measure_projections, measure_spc, not_reported,
-                          outlook_summary, priority_grid, quarter_name, quarterly_dashboard, rag_by_group,
-                          rag_summary, red_measures, signals, spc_baselines, spc_for, spc_history, spc_summary,
-                          status_changes, status_counts, transition_matrix, with_arrow, with_unit,
-                          year_to_date_tracking)
+from .performance import (NOT_AVAILABLE, NOT_DUE, RED_AMBER_TWICE, SUMMARY_ORDER, change_lists,
+                          director_assessments, directorate_measures, exception_counts, exceptions, highlights,
+                          improved_and_worse, is_quarter_end, measure_label, measure_projections, measure_spc,
+                          not_reported, outlook_summary, priority_grid, quarter_name, quarterly_dashboard,
+                          rag_by_group, rag_summary, red_change, red_measures, signals, spc_baselines, spc_for,
+                          spc_history, spc_summary, status_changes, status_counts, transition_matrix, with_arrow,
+                          with_unit, year_to_date_tracking)
 from .money import percent
 from .periods import financial_year, label, month_name, shift
 from .ratings import GREEN, NOT_REPORTED, RATED, RED, STATUSES
@@ -154,8 +154,11 @@ def narrative(ratings: pd.DataFrame, history: pd.DataFrame, period: str, compare
                  f"{s if s in RATED else s.lower()}" for i, s in enumerate(SUMMARY_ORDER) if counts[s]]
         first = f"Of the {plural(total, 'measure')} reported in {month}, {listed(parts)}"
         if not before.empty:
-            red_before = int((before["rag"] == RED).sum())
-            first += f"; Red measures are {_difference(int(counts[RED]), red_before)} in {month_name(compare_to)}"
+            red_now, red_before, left_out = red_change(ratings, before)
+            first += f"; Red measures are {_difference(red_now, red_before)} in {month_name(compare_to)}"
+            if left_out:
+                first += (f" (like for like: {plural(left_out, 'measure')} not available in one of the months "
+                          "left out)")
         text = [first + "."]
     found = exception_counts(exceptions(ratings))
     n_exceptions = sum(found.values())
@@ -586,7 +589,6 @@ def tables(b) -> list:
 
 # One directorate's briefing ---------------------------------------------------------
 
-NOT_AVAILABLE = "not available — "  # how a Not reported reason starts when the figure could not be read
 
 
 def _not_available(ratings: pd.DataFrame, who: str) -> str:
