@@ -149,3 +149,21 @@ def test_a_directorates_service_areas_are_its_rows_of_the_councils_as_if_alone(b
         in_its_briefing = finance_tables.own_service_areas_table(b, directorate).frame
         pd.testing.assert_frame_equal(in_its_briefing, own.drop(columns="Directorate"), obj=directorate)
     assert own["Service area"].tolist() == ["not available — return invalid (missing)"]
+
+
+def test_the_variance_chart_names_the_largest_of_the_known_and_says_which_are_not():
+    from briefing.charts import variance_chart
+    position = pd.DataFrame({"directorate": ["Alpha", "Beta", "Gamma", "Delta"],
+                             "variance": pd.array([m("0.5"), m("-1.3"), None, None], dtype="Int64")})
+    chart = variance_chart(position)
+    assert chart.title == "Beta forecasts the largest underspend, £1.3m (Gamma and Delta: not available)"
+    assert chart.alt.endswith("No forecast from Gamma and Delta.")
+    assert variance_chart(position.iloc[:2]).title == "Beta forecasts the largest underspend, £1.3m"
+
+
+def test_the_trend_chart_names_the_month_in_words_as_sentences_do():
+    from briefing.charts import variance_trend_chart
+    trend = pd.DataFrame({"directorate": ["Alpha", "Beta"], "2022-04": pd.array([m("0.1"), m("0.2")], "Int64"),
+                          "2022-05": pd.array([m("0.9"), m("0.3")], "Int64")})
+    chart = variance_trend_chart(trend, ["Apr", "May"])
+    assert chart.title.startswith("Alpha's forecast moved most since April, to ")

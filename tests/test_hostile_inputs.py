@@ -269,6 +269,14 @@ def test_a_period_without_returns_is_refused_once_before_any_kernel_starts(here,
     assert "check_parameters" not in err and "cell" not in err
 
 
+def test_a_range_without_returns_is_refused_in_one_line(here, capsys, monkeypatch):
+    monkeypatch.setattr(batch, "run_jobs", refuse_to_start)
+    assert cli.main(["run", "2021-07..2021-09", "--data-dir", "data", "--output-dir", "out"]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"briefing: no returns for any month of 2021-07..2021-09 in {here / 'data' / 'returns'}; "
+                   "periods with returns: 2022-06, 2022-07\n")
+
+
 def test_the_other_periods_are_built_when_one_is_refused(here, capsys, monkeypatch):
     seen = {}
     monkeypatch.setattr(batch, "run_jobs", lambda plan, **_: seen.setdefault("jobs", plan()) and [])

@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 
 from .money import format_millions, millions, whole_units
 from .performance import with_unit
-from .periods import label
+from .periods import is_period, label, month_name
 from .tables import Table, element_id, format_value
 from .words import listed, plural, sentence_case
 
@@ -371,6 +371,8 @@ def variance_chart(position: pd.DataFrame, table_key: str | None = None) -> Char
         pence = int(frame["variance"].iloc[i])
         title = (f"{biggest} forecasts the largest {'overspend' if pence > 0 else 'underspend'}, "
                  f"{format_millions(abs(pence))}" if pence else "Every directorate forecasts to spend its budget")
+        if missing:  # the largest of those known, not of them all
+            title += f" ({listed(missing)}: not available)"
     else:
         title = "No directorate forecast is available"
     parts = [f"{d} {_signed(v)}" for d, v in zip(frame["directorate"], frame["variance"])]
@@ -412,7 +414,8 @@ def _moved_most(by_directorate: pd.DataFrame, labels: list[str]) -> str:
         return f"Forecast variance by directorate, {labels[-1]}"
     moved = (latest - by_directorate[months[0]].reindex(latest.index)).abs().astype("float64")
     mover = moved.idxmax() if moved.notna().any() else latest.index[0]
-    return f"{_possessive(mover)} forecast moved most since {labels[0]}, to {_position(latest[mover])}"
+    since = month_name(months[0]) if is_period(str(months[0])) else labels[0]  # "April", as sentences say it
+    return f"{_possessive(mover)} forecast moved most since {since}, to {_position(latest[mover])}"
 
 
 def variance_trend_chart(trend: pd.DataFrame, labels: list[str], table_key: str | None = None,
@@ -731,8 +734,9 @@ def sparklines(points: pd.DataFrame, measures: pd.DataFrame, periods: list[str])
 
         target = (f'<polyline points="{path(marks["target"])}" fill="none" stroke="{INK}" stroke-width="1" '
                   'stroke-dasharray="3 2"/>' if len(marks["target"]) else "")
+        ringed = path(marks["values"][marks["ringed"]]).split()
         rings = "".join(f'<circle cx="{c.split(",")[0]}" cy="{c.split(",")[1]}" r="3" fill="none" '
-                        f'stroke="{AF_COLOURS[3]}" stroke-width="1.2"/>' for c in path(marks["values"][marks["ringed"]]).split())
+                        f'stroke="{AF_COLOURS[3]}" stroke-width="1.2"/>' for c in ringed)
         last = path(marks["values"][-1:])
         shown[row.measure_id] = (
             f'<svg class="sparkline" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'

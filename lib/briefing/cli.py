@@ -67,7 +67,10 @@ def _periods(args, settings: Settings) -> list[str]:
     wanted = [p for spec in args.periods for p in period_range(spec)]
     if len(args.periods) == 1 and ".." in args.periods[0]:
         skipped = [p for p in wanted if p not in available]
-        wanted = [p for p in wanted if p in available] or wanted
+        wanted = [p for p in wanted if p in available]
+        if not wanted:  # said once for the range, not once a month
+            raise PeriodError(f"no returns for any month of {args.periods[0]} in {settings.data_dir / 'returns'}; "
+                              f"periods with returns: {', '.join(available) or 'none'}")
         if skipped:
             print(f"No returns for {', '.join(skipped)}: skipped.", file=sys.stderr)
     return wanted

@@ -700,9 +700,9 @@ def directorate_tables(b, directorate: str) -> list:
                  _projections_shown(b, ratings, history).reindex(measures["measure_id"]).fillna("").tolist())
     measures_table = Table(
         "Directorate measures", f"{who}{plural(n, 'measure was', 'measures were')} due in {label(b.period)}", frame,
-        caption=f"{directorate}'s measures due in {label(b.period)}; direction of travel against the previous "
-                "value reported, outlook as the director gives it; variation and assurance by statistical process "
-                f"control of each measure's figures month by month ({SPC_KEY}); a year-to-date measure's "
+        caption=f"The measures of {directorate} due in {label(b.period)}; direction of travel against the "
+                "previous value reported, outlook as the director gives it; variation and assurance by statistical "
+                f"process control of each measure's figures month by month ({SPC_KEY}); a year-to-date measure's "
                 "year-end projection pro rata and at its last three months' rate, against its full-year target",
         formats={"Actual": "number", "Status": "rag"}, source=SOURCE, empty_text="No measure was due.",
         figures=_figures(ratings, measures["measure_id"],
