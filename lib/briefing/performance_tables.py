@@ -379,7 +379,8 @@ def _exceptions_table(ratings: pd.DataFrame, period: str, key: str, who: str = "
              f"{exceptions_phrase(counts)}")
     return GroupedTable(key, title, frame,
                         caption=f"Exceptions, {label(period)}: measures Red, or Amber this period and at their "
-                                "previous due period",
+                                "previous due period. Direction: of travel, the figure against the one reported "
+                                "before it, not the director's outlook (which each directorate's briefing shows)",
                         formats={"Status": "rag"}, source="directorate returns, Performance sheets",
                         empty_text="No measure is Red, or Amber for two periods running.",
                         group="Priority", leads=leads)
