@@ -21,12 +21,14 @@ def test_a_wide_table_with_long_text_is_shown_as_cards_each_value_labelled_with_
     long = "A commentary long enough to need a line of its own on a card, as a director writes it."
     frame = pd.DataFrame({"Measure": ["OCC01.01"], "Status": ["Red"], "Change %": [1.5], "Commentary": [long]})
     page = tables_module.to_html(Table("Cards", "Title", frame, formats={"Status": "rag", "Change %": "pct"}))
-    assert '<table class="cards">' in page
+    assert '<table class="cards print-table">' in page         # four columns: cards on a phone, a table on A4
     assert '<td class="num" data-label="Change %">1.5%</td>' in page  # a "%" in a column name survives
     assert f'<td class="long" data-label="Commentary">{long}</td>' in page
+    wide = frame.assign(**{f"Column {i}": "x" for i in range(tables_module.PRINT_TABLE_AT_MOST - 3)})
+    assert '<table class="cards">' in tables_module.to_html(Table("Wide", "Title", wide))  # cards on A4 too
     narrow = frame.drop(columns="Commentary").assign(Notes="short")
-    assert '<table class="cards">' not in tables_module.to_html(Table("Plain", "Title", narrow))
-    assert '<table class="cards">' in tables_module.to_html(Table("Forced", "Title", narrow, cards=True))
+    assert 'class="cards' not in tables_module.to_html(Table("Plain", "Title", narrow))
+    assert '<table class="cards print-table">' in tables_module.to_html(Table("Forced", "Title", narrow, cards=True))
 
 
 def test_a_status_shown_by_its_symbol_keeps_its_word_for_screen_readers_and_hover():

@@ -181,6 +181,7 @@ def element_id(prefix: str, key: str) -> str:
 NUMERIC = {"money", "money_signed", "pct", "pct_signed", "int", "number"}
 SHORT_TABLE_ROWS = 15  # up to this many rows a table is kept on one printed page
 LONG_TEXT = 60  # characters: a text column with a longer value (commentary, not a name) is long text
+PRINT_TABLE_AT_MOST = 6  # columns: a card table no wider prints on A4 as a table, fewer lines than cards
 CARDS_AT = (4, 9)  # columns: a table as wide as the first with long text, or the second, is shown as cards
 
 
@@ -193,7 +194,8 @@ def _longest(values: pd.Series) -> int:
 def shown_as_cards(table: Table, long: list[bool]) -> bool:
     """Whether a table is shown as cards (each row a block, each value labelled) on a phone and on an A4
     page, where its columns would not fit side by side: from ``table.cards``, else when it has a long text
-    column (``long``: by column) and at least four columns, or at least nine."""
+    column (``long``: by column) and at least four columns, or at least nine. On A4 one of no more than
+    ``PRINT_TABLE_AT_MOST`` columns is printed as a table all the same (``to_html``)."""
     if table.cards is not None:
         return table.cards
     columns = len(long)
@@ -226,8 +228,9 @@ def to_html(table: Table) -> str:
     size = "short" if len(frame) <= SHORT_TABLE_ROWS else "long"
     kinds = [table.formats.get(c, "text") for c in frame.columns]
     long = [kind == "text" and _longest(frame.iloc[:, j]) > LONG_TEXT for j, kind in enumerate(kinds)]
-    cards = ' class="cards"' if shown_as_cards(table, [wide and c not in SOURCE_COLUMNS
-                                                       for c, wide in zip(frame.columns, long)]) else ""
+    as_cards = shown_as_cards(table, [wide and c not in SOURCE_COLUMNS for c, wide in zip(frame.columns, long)])
+    cards = ("" if not as_cards else ' class="cards print-table"' if len(frame.columns) <= PRINT_TABLE_AT_MOST
+             else ' class="cards"')
     parts.append(f'<div class="table-wrap {size}" role="region" tabindex="0" aria-labelledby="{title_id}">'
                  f"<table{cards}>")
     caption = html.escape(table.caption or table.title)

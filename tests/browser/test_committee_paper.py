@@ -95,6 +95,27 @@ def test_paper_prints_on_at_most_twelve_numbered_pages(browser_context, built_pe
         assert f"Page {number} of {pages}" in (sheet.extract_text() or ""), number
 
 
+@pytest.fixture(scope="module")
+def bundled_year(tmp_path_factory):
+    """Every month's Cabinet paper of the bundled year, built by the command."""
+    from briefing import cli
+    from briefing.periods import period_range
+    out = tmp_path_factory.mktemp("year")
+    assert cli.main(["run", "2022-04..2023-03", "--only", "corporate", "--output-dir", str(out), "--no-progress"]) == 0
+    return [out / period / "briefing.html" for period in period_range("2022-04..2023-03")]
+
+
+def test_every_month_of_the_bundled_year_keeps_to_the_limits(browser_context, bundled_year):
+    """Not only the month the other tests read: the longest month decides whether the paper is short enough."""
+    for path in bundled_year:
+        page = phone_page(browser_context, path)
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.close()
+        reader, _ = printed(browser_context, path)
+        assert height <= SCREENS_AT_MOST * PHONE[1], f"{path.parent.name}: {height / PHONE[1]:.1f} screens"
+        assert len(reader.pages) <= PAGES_AT_MOST, f"{path.parent.name}: {len(reader.pages)} pages"
+
+
 def test_no_printed_page_ends_with_a_heading(browser_context, built_period):
     for name in ("briefing", "annex"):
         reader, headings = printed(browser_context, documents(built_period)[name])
