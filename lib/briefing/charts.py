@@ -344,7 +344,7 @@ def rag_by_group_chart(counts: pd.DataFrame, group: str, key: str, what: str,
         _stacked(ax, labels, frame, statuses, horizontal=True)
         ax.set_xlabel("Measures reported (number)")
 
-    heading = what[:1].upper() + what[1:]
+    heading = sentence_case(what)
     table = _counts_table(f"RAG by {what} (chart)"[:31], f"Measures by RAG status for each {what}",
                           frame.rename(columns={group: heading}), heading, statuses,
                           f"Measures reported this period by {what} and RAG status",

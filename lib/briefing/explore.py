@@ -21,6 +21,7 @@ from . import finance_tables, performance_tables
 from .performance import actual_shown, exceptions, target_shown, with_arrow
 from .periods import is_period, label
 from .tables import NUMERIC, RAG_SYMBOLS, Table, format_value
+from .words import sentence_case
 
 # The documents' RAG badges (templates/briefing/style.css, .rag-r to .rag-n) as cell styles: the same
 # background, a text colour readable on it, and the same border where the badge has one.
@@ -73,7 +74,7 @@ def column_name(column, kind: str = "text") -> str:
         name = label(name)
     else:
         name = name.replace("_", " ")
-        name = name[:1].upper() + name[1:]
+        name = sentence_case(name)
     return f"{name} £m" if kind in ("money", "money_signed") and "£m" not in name else name
 
 
